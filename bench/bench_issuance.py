@@ -1,0 +1,195 @@
+"""Issue-to-signed-and-baked award throughput, and how it grows from 10 to 10,000 awards.
+
+For each database size (10, 100, 1,000, 10,000 awards already issued) it times confirming K passed
+enrollments through the real API call (POST /enrollments/{id}/complete: build, sign the OB 2.0 JWS,
+bake PNG and SVG twice, store, write the PTSB notice and audit entry, commit). The peer, timed in the
+same run, is the bare cryptographic and baking work of one award without the service around it
+(RS256 JWS of the assertion + two PNG and two SVG bakes). Filler awards are inserted directly.
+
+    .venv/bin/python bench/bench_issuance.py --per-size 20
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bench_issuance.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import Api  # noqa: E402 - the same workflow script the tests use
+
+SIZES = (10, 100, 1000, 10000)
+
+
+def make_app(workdir: Path):
+    from issuer import create_app
+    from issuer.config import Settings, _database_url
+
+    url = os.environ.get("DATABASE_URL", "")
+    settings = Settings(
+        base_url="https://badges.bench",
+        database_url=_database_url(url),
+        instance_dir=workdir,
+        keys_dir=workdir / "keys",
+    )
+    if url:
+        reset_postgres(settings.database_url)
+    return create_app(settings)
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def fill_awards(app, template: dict, count: int) -> None:
+    """Insert ``count`` awards with their documents and notices directly (the size under test)."""
+    from datetime import UTC, datetime
+
+    from issuer.models import Award, Notice, PublishedDocument
+
+    services = app.extensions["issuer.services"]
+    now = datetime.now(UTC)
+    with services.db.transaction() as session:
+        for _ in range(count):
+            award_id = str(uuid.uuid4())
+            session.add(
+                Award(id=award_id, **template, issued_at=now, status="active", recipient_salt="s")
+            )
+            session.flush()
+            for suffix, body in (
+                ("", b"{}" * 400),
+                (".png", b"\x89PNG" * 5000),
+                (".jws", b"x" * 1200),
+            ):
+                session.add(
+                    PublishedDocument(
+                        path=f"/ob2/assertions/{award_id}{suffix}",
+                        media_type="x",
+                        body=body,
+                        etag="e",
+                        award_id=award_id,
+                        updated_at=now,
+                    )
+                )
+            session.add(
+                Notice(
+                    award_id=award_id,
+                    earner_id=template["earner_id"],
+                    credit_hours=template["credit_hours"],
+                    status="pending",
+                    created_at=now,
+                    delivery_state="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+
+
+def passed_enrollments(
+    api: Api, issuer_id: int, admin: str, program_id: int, reviewers: list[str], count: int
+) -> list[int]:
+    ids = []
+    for _ in range(count):
+        enrollment_id = api.enrol(admin, program_id, api.earner(admin))
+        api.score(reviewers, api.submit(admin, enrollment_id), [3, 3, 4])
+        ids.append(enrollment_id)
+    return ids
+
+
+def time_completions(api: Api, admin: str, enrollments: list[int]) -> list[float]:
+    times = []
+    for enrollment_id in enrollments:
+        started = time.perf_counter()
+        api.complete(admin, enrollment_id)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def bare_work_seconds(repeat: int = 20) -> float:
+    """One award's signing and baking with nothing around it (the floor the service adds to)."""
+    from issuer.baking import bake_png, bake_svg
+    from issuer.openbadges.artwork import generated_png, generated_svg
+    from issuer.signing.jws import sign_compact
+    from issuer.signing.keys import KeyKind, generate_key
+
+    key = generate_key(KeyKind.RSA_2048).private_key
+    png, svg = generated_png("Bench Badge"), generated_svg("Bench Badge")
+    url = "https://badges.bench/ob2/assertions/x"
+    payload = {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "Assertion",
+        "id": "urn:uuid:x",
+        "badge": url,
+        "recipient": {"type": "email", "hashed": True, "identity": "sha256$" + "0" * 64},
+    }
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        token = sign_compact(payload, key, "RS256")
+        bake_png(png, url), bake_svg(svg, url), bake_png(png, token), bake_svg(svg, token)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-size", type=int, default=20, help="awards timed at each size")
+    args = parser.parse_args()
+    app = make_app(Path(tempfile.mkdtemp(prefix="bench-issue-")))
+    api = Api(app.test_client(), app.test_cli_runner())
+    issuer_id, admin = api.issuer("Bench District")
+    program_id = api.approved_program(admin, issuer_id)
+    reviewers = api.reviewers(issuer_id, admin)
+    first = api.complete(
+        admin, passed_enrollments(api, issuer_id, admin, program_id, reviewers, 1)[0]
+    )
+    template = {
+        "kind": "program",
+        "earner_id": first["earner_id"],
+        "issuer_id": issuer_id,
+        "name": "filler",
+        "credit_hours": Decimal("0.5"),
+        "program_id": program_id,
+    }
+    floor = bare_work_seconds()
+    rows, have = [], 1
+    for size in SIZES:
+        fill_awards(app, template, max(size - have, 0))
+        have = max(have, size)
+        times = time_completions(
+            api,
+            admin,
+            passed_enrollments(api, issuer_id, admin, program_id, reviewers, args.per_size),
+        )
+        have += args.per_size
+        rows.append((size, statistics.median(times), 1 / statistics.mean(times)))
+    db = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
+    print(
+        json.dumps({"database": db, "per_size": args.per_size, "load_average": os.getloadavg()[0]})
+    )
+    print(f"bare sign+bake of one award (peer): {floor * 1000:.2f} ms")
+    print(f"{'awards':>8} {'median ms':>10} {'awards/s':>9} {'x bare':>7} {'x at 10':>8}")
+    for size, median, rate in rows:
+        print(
+            f"{size:>8} {median * 1000:>10.1f} {rate:>9.1f} {median / floor:>7.1f} {median / rows[0][1]:>8.2f}"
+        )
+    app.extensions["issuer.services"].db.dispose()
+
+
+if __name__ == "__main__":
+    main()

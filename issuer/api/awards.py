@@ -1,0 +1,62 @@
+"""Completion (one award per enrollment, idempotent), reading and revoking awards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from issuer.api import present
+from issuer.api.bodies import json_body
+from issuer.api.context import read, write
+from issuer.api.routing import QueryParam, area
+from issuer.workflow import awards, completions
+
+api = area("awards", "Awards")
+
+IDEMPOTENCY_HEADER = QueryParam(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255},
+    "Any unique string per intended completion; a replay returns the same award.",
+    required=True,
+)
+
+
+@api.route(
+    "/enrollments/<int:enrollment_id>/complete",
+    "POST",
+    "Confirm a passed enrollment; issues exactly one award",
+    status=201,
+    extra_statuses=(200,),
+    headers=(IDEMPOTENCY_HEADER,),
+    errors=(401, 403, 404, 409, 422),
+)
+def complete(enrollment_id: int) -> tuple[dict[str, Any], int]:
+    json_body("empty", optional=True)
+    key = request.headers.get("Idempotency-Key", "")
+
+    def run(ctx: Any) -> tuple[dict[str, Any], bool]:
+        result = completions.complete(ctx, enrollment_id, key)
+        return present.award(ctx, result.award), result.created
+
+    body, created = write(run)
+    return body, 201 if created else 200
+
+
+@api.route(
+    "/awards/<uuid:award_id>", "GET", "Read an award with its artifact URLs", errors=(401, 403, 404)
+)
+def get_award(award_id: Any) -> dict[str, Any]:
+    return read(lambda ctx: present.award(ctx, awards.get_award(ctx, str(award_id))))
+
+
+@api.route(
+    "/awards/<uuid:award_id>/revoke",
+    "POST",
+    "Revoke an award with a reason",
+    body="revoke",
+    errors=(401, 403, 404, 409, 422),
+)
+def revoke(award_id: Any) -> dict[str, Any]:
+    reason = json_body("revoke")["reason"]
+    return write(lambda ctx: present.award(ctx, awards.revoke(ctx, str(award_id), reason)))

@@ -1,0 +1,66 @@
+"""Earners (educators): registered once per email, readable by themselves, issuers and PTSB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from issuer.api import present
+from issuer.api.bodies import json_body
+from issuer.api.context import read, write
+from issuer.api.routing import area
+from issuer.workflow import awards, earners
+
+api = area("earners", "Earners")
+
+
+@api.route(
+    "/earners",
+    "POST",
+    "Register an earner; an existing email answers 200 with the record",
+    body="earner_create",
+    status=201,
+    extra_statuses=(200,),
+    errors=(401, 403, 422),
+)
+def register_earner() -> tuple[dict[str, Any], int]:
+    body = json_body("earner_create")
+
+    def run(ctx: Any) -> tuple[dict[str, Any], bool]:
+        earner, created = earners.register_earner(ctx, **body)
+        return present.earner(earner), created
+
+    result, created = write(run)
+    return result, 201 if created else 200
+
+
+@api.route("/earners/<int:earner_id>", "GET", "Read an earner", errors=(401, 403, 404))
+def get_earner(earner_id: int) -> dict[str, Any]:
+    return read(lambda ctx: present.earner(earners.readable_earner(ctx, earner_id)))
+
+
+@api.route(
+    "/earners/<int:earner_id>/awards",
+    "GET",
+    "An earner's awards, credit-hour total and stack progress",
+    errors=(401, 403, 404),
+)
+def earner_awards(earner_id: int) -> dict[str, Any]:
+    return read(lambda ctx: present.portfolio(ctx, awards.portfolio(ctx, earner_id)))
+
+
+@api.route(
+    "/earners/<int:earner_id>/prior-training",
+    "POST",
+    "Record verified prior training (opens the prior-training path)",
+    body="prior_training",
+    status=201,
+    errors=(401, 403, 404, 422),
+)
+def record_prior_training(earner_id: int) -> tuple[dict[str, Any], int]:
+    body = json_body("prior_training")
+    result = write(
+        lambda ctx: present.prior_training(
+            earners.record_prior_training(ctx, earner_id, body["description"])
+        )
+    )
+    return result, 201

@@ -1,0 +1,281 @@
+"""Rows to JSON answers (SPEC §5 shapes). Runs inside the request's session."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from issuer.domain import rubric
+from issuer.domain.states import EnrollmentStatus
+from issuer.models import (
+    Account,
+    Award,
+    Earner,
+    Enrollment,
+    Issuer,
+    Notice,
+    PriorTraining,
+    ProgramVersion,
+    Review,
+    Stack,
+    Submission,
+)
+from issuer.workflow import enrollments, programs, reviews, stacks
+from issuer.workflow.awards import Portfolio
+from issuer.workflow.context import Context
+
+
+def number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def when(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def account(row: Account, token: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": row.id,
+        "role": row.role,
+        "email": row.email,
+        "issuer_id": row.issuer_id,
+        "created_at": when(row.created_at),
+    }
+    if token is not None:
+        body["token"] = token
+    return body
+
+
+def issuer(ctx: Context, row: Issuer) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "url": row.url,
+        "email": row.email,
+        "description": row.description,
+        "is_board": row.is_board,
+        "status_method": row.status_method,
+        "has_image": row.image is not None,
+        "created_at": when(row.created_at),
+        "profiles": {"ob2": ctx.urls.ob2_issuer(row.id), "ob3": ctx.urls.ob3_issuer(row.id)},
+    }
+
+
+def program(ctx: Context, view: programs.ProgramView) -> dict[str, Any]:
+    latest, approved = view.latest, view.approved
+    body = {
+        "id": view.program.id,
+        "issuer_id": view.program.issuer_id,
+        "version": latest.version,
+        "status": latest.status,
+        "approved_version": approved.version if approved else None,
+        **_version_fields(latest),
+        "review_comment": latest.review_comment,
+        "versions": [_version_summary(v) for v in view.program.versions],
+    }
+    if approved is not None:
+        body["badge"] = {
+            "ob2": ctx.urls.ob2_program_badge(view.program.id, approved.version),
+            "ob3": ctx.urls.ob3_program_achievement(view.program.id, approved.version),
+        }
+    return body
+
+
+def _version_fields(v: ProgramVersion) -> dict[str, Any]:
+    return {
+        "name": v.name,
+        "description": v.description,
+        "criteria": v.criteria,
+        "competencies": v.competencies,
+        "estimated_hours": number(v.estimated_hours),
+        "credit_hours": number(v.credit_hours),
+        "learning_methods": v.learning_methods,
+        "alignments": v.alignments,
+        "prerequisites": v.prerequisites,
+        "validity_days": v.validity_days,
+        "prior_training_eligible": v.prior_training_eligible,
+        "has_image": v.image is not None,
+    }
+
+
+def _version_summary(v: ProgramVersion) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "status": v.status,
+        "submitted_at": when(v.submitted_at),
+        "decided_at": when(v.decided_at),
+    }
+
+
+def stack(ctx: Context, row: Stack) -> dict[str, Any]:
+    members = stacks.program_ids(row)
+    return {
+        "id": row.id,
+        "issuer_id": row.issuer_id,
+        "name": row.name,
+        "description": row.description,
+        "programs": members,
+        "required": row.required if row.required is not None else len(members),
+        "credit_hours": number(row.credit_hours),
+        "created_at": when(row.created_at),
+        "badge": {
+            "ob2": ctx.urls.ob2_stack_badge(row.id),
+            "ob3": ctx.urls.ob3_stack_achievement(row.id),
+        },
+    }
+
+
+def earner(row: Earner) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "email": row.email,
+        "license_number": row.license_number,
+        "position": row.position,
+        "created_at": when(row.created_at),
+    }
+
+
+def prior_training(row: PriorTraining) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "earner_id": row.earner_id,
+        "issuer_id": row.issuer_id,
+        "description": row.description,
+        "created_at": when(row.created_at),
+    }
+
+
+def enrollment(ctx: Context, row: Enrollment) -> dict[str, Any]:
+    version = ctx.get(ProgramVersion, row.program_version_id)
+    subs = reviews.submissions_of(ctx, row.id)
+    award_id = enrollments.award_id_of(ctx, row.id)
+    body: dict[str, Any] = {
+        "id": row.id,
+        "earner_id": row.earner_id,
+        "program_id": row.program_id,
+        "program_version": version.version,
+        "learning_method": row.learning_method,
+        "status": row.status,
+        "created_at": when(row.created_at),
+        "updated_at": when(row.updated_at),
+        "submissions": [_submission_summary(ctx, s) for s in subs],
+        "award_id": award_id,
+    }
+    if row.status == EnrollmentStatus.NEEDS_REVISION.value and subs:
+        body["feedback"] = [r.feedback for r in reviews.reviews_for(ctx, subs[-1].id)]
+    return body
+
+
+def _submission_summary(ctx: Context, row: Submission) -> dict[str, Any]:
+    scores = reviews.scores_for(ctx, row.id)
+    return {
+        "id": row.id,
+        "attempt": row.attempt,
+        "created_at": when(row.created_at),
+        "reviews": len(scores),
+        "score": rubric.score_of_record(scores) if len(scores) == rubric.REVIEWS_REQUIRED else None,
+    }
+
+
+def submission(row: Submission) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "enrollment_id": row.enrollment_id,
+        "attempt": row.attempt,
+        "narrative": row.narrative,
+        "evidence_urls": row.evidence_urls,
+        "created_at": when(row.created_at),
+    }
+
+
+def review(ctx: Context, row: Review) -> dict[str, Any]:
+    sub = ctx.get(Submission, row.submission_id)
+    status = ctx.get(Enrollment, sub.enrollment_id).status
+    return {
+        "id": row.id,
+        "submission_id": row.submission_id,
+        "reviewer_id": row.reviewer_id,
+        "score": row.score,
+        "feedback": row.feedback,
+        "created_at": when(row.created_at),
+        "enrollment_id": sub.enrollment_id,
+        "enrollment_status": status,
+    }
+
+
+def award(ctx: Context, row: Award) -> dict[str, Any]:
+    version = ctx.get(ProgramVersion, row.program_version_id) if row.program_version_id else None
+    return {
+        "id": row.id,
+        "status": row.status,
+        "kind": row.kind,
+        "name": row.name,
+        "earner_id": row.earner_id,
+        "issuer_id": row.issuer_id,
+        "program_id": row.program_id,
+        "program_version": version.version if version else None,
+        "stack_id": row.stack_id,
+        "credit_hours": number(row.credit_hours),
+        "score": row.score,
+        "issued_on": row.issued_at.date().isoformat(),
+        "issued_at": when(row.issued_at),
+        "expires_at": when(row.expires_at),
+        "revocation_reason": row.revocation_reason,
+        "revoked_at": when(row.revoked_at),
+        **ctx.urls.award_artifacts(row.id),
+    }
+
+
+def portfolio(ctx: Context, result: Portfolio) -> dict[str, Any]:
+    entries = []
+    for entry in result.entries:
+        body = award(ctx, entry.award)
+        if entry.notice is not None and entry.notice.status == "acknowledged":
+            body["license_record"] = {
+                "license_number": entry.notice.license_number,
+                "certificate_reference": entry.notice.certificate_reference,
+                "recorded_on": when(entry.notice.acknowledged_on),
+            }
+        entries.append(body)
+    return {
+        "earner_id": result.earner.id,
+        "awards": entries,
+        "credit_hours_total": number(result.credit_hours_total),
+        "stacks": [
+            {
+                "id": s.stack.id,
+                "name": s.stack.name,
+                "earned": s.progress.earned,
+                "programs_earned": s.progress.programs_earned,
+                "programs_required": s.progress.programs_required,
+            }
+            for s in result.stacks
+        ],
+    }
+
+
+def notice(row: Notice) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": row.id,
+        "award_id": row.award_id,
+        "earner_id": row.earner_id,
+        "program_id": row.program_id,
+        "stack_id": row.stack_id,
+        "credit_hours": number(row.credit_hours),
+        "status": row.status,
+        "created_at": when(row.created_at),
+        "delivery_state": row.delivery_state,
+    }
+    if row.status == "acknowledged":
+        body["license_number"] = row.license_number
+        body["certificate_reference"] = row.certificate_reference
+        body["acknowledged_on"] = when(row.acknowledged_on)
+    return body

@@ -1,0 +1,69 @@
+"""The composition root: settings, database, keys, blueprints, error handlers and CLI."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import text
+from werkzeug.routing import IntegerConverter, Map
+
+from issuer import api, cli, oauth, ob3api, public, web
+from issuer.config import STATIC_DIR, Settings
+from issuer.domain.actors import SYSTEM
+from issuer.migrations import upgrade
+from issuer.runtime import Services
+from issuer.workflow import issuers
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build one app; nothing is created at import time, so every test gets its own."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+        template_folder="web/templates",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        MAX_JSON_BYTES=settings.max_json_bytes,
+        API_SCHEMAS_DIR=settings.schemas_dir / "api",
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = DatabaseId
+    services = Services.build(settings)
+    app.extensions["issuer.services"] = services
+    if settings.auto_migrate:
+        prepare_storage(services)
+    api.init_app(app)
+    public.init_app(app)
+    web.init_app(app)
+    oauth.init_app(app)  # after web: the consent page uses its CSRF protection
+    ob3api.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+class DatabaseId(IntegerConverter):
+    """Path ids past the database's integer range are simply not found (not a 500)."""
+
+    def __init__(self, map: Map, *args: object, **kwargs: object) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def prepare_storage(services: Services) -> None:
+    """Create or upgrade the schema and the board's keys; safe when many workers start at once."""
+    settings = services.settings
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(services.db, settings.instance_dir)
+    with services.db.transaction() as session:
+        if not services.db.is_sqlite:  # serialise first-start key creation across workers
+            session.execute(text("SELECT pg_advisory_xact_lock(2026112301)"))
+        issuers.ensure_board(
+            services.context(session, SYSTEM),
+            name=settings.ptsb_name,
+            url=settings.ptsb_url,
+            email=settings.ptsb_email,
+        )

@@ -1,0 +1,128 @@
+"""Settings read once from the environment, checked at start.
+
+Every environment variable the service honours is read here and nowhere else; a bad
+value stops the start naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS_DIR = PROJECT_ROOT / "schemas"
+STATIC_DIR = PROJECT_ROOT / "static"
+DEFAULT_KEYS_DIR = PROJECT_ROOT / "keys"
+DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+class ConfigError(ValueError):
+    """An environment variable has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service needs to know about its deployment."""
+
+    base_url: str = "http://localhost:5000"
+    database_url: str = ""
+    keys_dir: Path = DEFAULT_KEYS_DIR
+    instance_dir: Path = DEFAULT_INSTANCE_DIR
+    secret_key: str = "dev-only-secret-change-me"  # noqa: S105 - replaced in production
+    key_passphrase: bytes | None = None
+    ptsb_webhook_url: str | None = None
+    verify_allow_private: bool = False
+    ptsb_name: str = "Professional Teaching Standards Board"
+    ptsb_url: str = "https://ptsb.example.org"
+    ptsb_email: str = "credentials@ptsb.example.org"
+    max_json_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+    auto_migrate: bool = True
+    schemas_dir: Path = SCHEMAS_DIR
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            url = "sqlite:///" + str(self.instance_dir / "issuer.sqlite3")
+            object.__setattr__(self, "database_url", url)
+        object.__setattr__(self, "base_url", _check_base_url(self.base_url))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``os.environ`` (or the mapping given)."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        instance_dir = Path(env.get("INSTANCE_DIR", str(DEFAULT_INSTANCE_DIR)))
+        return cls(
+            base_url=env.get("BASE_URL", defaults.base_url),
+            database_url=_database_url(env.get("DATABASE_URL", "")),
+            keys_dir=Path(env.get("KEYS_DIR", str(DEFAULT_KEYS_DIR))),
+            instance_dir=instance_dir,
+            secret_key=env.get("SECRET_KEY", defaults.secret_key),
+            key_passphrase=_passphrase(env.get("KEY_PASSPHRASE")),
+            ptsb_webhook_url=_optional_url("PTSB_WEBHOOK_URL", env.get("PTSB_WEBHOOK_URL")),
+            verify_allow_private=_flag("VERIFY_ALLOW_PRIVATE", env.get("VERIFY_ALLOW_PRIVATE")),
+            ptsb_name=env.get("PTSB_NAME", defaults.ptsb_name),
+            ptsb_url=env.get("PTSB_URL", defaults.ptsb_url),
+            ptsb_email=env.get("PTSB_EMAIL", defaults.ptsb_email),
+            auto_migrate=not _flag("NO_AUTO_MIGRATE", env.get("NO_AUTO_MIGRATE")),
+        )
+
+    def with_changes(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (tests and CLI overrides)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def _check_base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"BASE_URL must be an http(s) origin such as https://badges.example.org, got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def _database_url(value: str) -> str:
+    if not value:
+        return ""
+    if value.startswith("postgres://"):
+        value = "postgresql://" + value[len("postgres://") :]
+    if value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://") :]
+    if not value.startswith(("sqlite", "postgresql+psycopg://")):
+        raise ConfigError("DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+    return value
+
+
+def _passphrase(value: str | None) -> bytes | None:
+    return value.encode() if value else None
+
+
+def _optional_url(name: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    if urlsplit(value).scheme not in ("http", "https"):
+        raise ConfigError(f"{name} must be an http(s) URL")
+    return value
+
+
+def _flag(name: str, value: str | None) -> bool:
+    if value is None or value == "":
+        return False
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")

@@ -1,0 +1,1 @@
+"""Pure domain rules of the micro-credential workflow (see README.md)."""

@@ -1,0 +1,95 @@
+"""The public URL scheme: every id we publish. These paths are permanent; never change them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PublicUrls:
+    """Builds public URLs from ``BASE_URL``; the public blueprints route the same paths."""
+
+    base: str
+
+    # Open Badges 2.0
+    def ob2_issuer(self, issuer_id: int) -> str:
+        return f"{self.base}/ob2/issuers/{issuer_id}"
+
+    def ob2_key(self, key_id: str) -> str:
+        return f"{self.base}/ob2/keys/{key_id}"
+
+    def ob2_revocations(self, issuer_id: int) -> str:
+        return f"{self.base}/ob2/issuers/{issuer_id}/revocations"
+
+    def ob2_program_badge(self, program_id: int, version: int) -> str:
+        return f"{self.base}/ob2/programs/{program_id}/v{version}"
+
+    def ob2_stack_badge(self, stack_id: int) -> str:
+        return f"{self.base}/ob2/stacks/{stack_id}"
+
+    def ob2_assertion(self, award_id: str) -> str:
+        return f"{self.base}/ob2/assertions/{award_id}"
+
+    def ob2_endorsement(self, program_id: int, version: int) -> str:
+        return f"{self.base}/ob2/endorsements/programs/{program_id}/v{version}"
+
+    def issuer_image(self, issuer_id: int) -> str:
+        return f"{self.base}/ob2/issuers/{issuer_id}/image"
+
+    def badge_image(self, badge_url: str, ext: str) -> str:
+        """Artwork of a badge (program version or stack), next to its BadgeClass."""
+        return f"{badge_url}/image.{ext}"
+
+    # Open Badges 3.0
+    def ob3_issuer(self, issuer_id: int) -> str:
+        return f"{self.base}/ob3/issuers/{issuer_id}"
+
+    def ob3_key(self, key_id: str) -> str:
+        return f"{self.base}/ob3/keys/{key_id}"
+
+    def ob3_program_achievement(self, program_id: int, version: int) -> str:
+        return f"{self.base}/ob3/programs/{program_id}/v{version}"
+
+    def ob3_stack_achievement(self, stack_id: int) -> str:
+        return f"{self.base}/ob3/stacks/{stack_id}"
+
+    def ob3_credential(self, award_id: str) -> str:
+        return f"{self.base}/ob3/credentials/{award_id}"
+
+    def ob3_status_list(self, issuer_id: int) -> str:
+        return f"{self.base}/ob3/issuers/{issuer_id}/status"
+
+    # People-facing pages
+    def path(self, url: str) -> str:
+        """The path part of one of our URLs: where its document is stored."""
+        if not url.startswith(self.base + "/"):
+            raise ValueError(f"{url} is not one of this service's URLs")
+        return url[len(self.base) :]
+
+    def password_setup(self, token: str) -> str:
+        return f"{self.base}/account/password?token={token}"
+
+    def certificate(self, award_id: str, fmt: str = "pdf") -> str:
+        return f"{self.base}/awards/{award_id}/certificate.{fmt}"
+
+    def award_artifacts(self, award_id: str) -> dict[str, object]:
+        """The artifact URLs an award answer carries (SPEC §5)."""
+        assertion = self.ob2_assertion(award_id)
+        credential = self.ob3_credential(award_id)
+        return {
+            "ob2": {
+                "assertion": assertion,
+                "jws": f"{assertion}.jws",
+                "png": f"{assertion}.png",
+                "svg": f"{assertion}.svg",
+            },
+            "ob3": {
+                "credential": credential,
+                "jwt": f"{credential}.jwt",
+                "png": f"{credential}.png",
+                "svg": f"{credential}.svg",
+            },
+            "ob2_signed": {"png": f"{assertion}.signed.png", "svg": f"{assertion}.signed.svg"},
+            "verify_url": assertion,
+            "certificate_pdf": self.certificate(award_id, "pdf"),
+        }

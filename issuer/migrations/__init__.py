@@ -1,0 +1,72 @@
+"""Schema migrations through Alembic, run under a lock so several workers can start at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from filelock import FileLock
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from issuer.db import Database
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent
+_PG_LOCK_ID = 0x0B_2026  # advisory lock key shared by every worker of this service
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at our scripts; no alembic.ini needed."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(database: Database, lock_dir: Path, revision: str = "head") -> None:
+    """Bring the schema to ``revision``; concurrent callers wait for the first one."""
+    with _migration_lock(database, lock_dir), database.engine.connect() as connection:
+        if _at_head(connection) and revision == "head":
+            return
+        command.upgrade(alembic_config(connection), revision)
+        connection.commit()
+
+
+def current_revision(database: Database) -> str | None:
+    """The revision the database is at (None when empty)."""
+    with database.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration (the scripts ship with the code, so this never changes at run time)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _at_head(connection: Connection) -> bool:
+    return MigrationContext.configure(connection).get_current_revision() == head_revision()
+
+
+@contextmanager
+def _migration_lock(database: Database, lock_dir: Path) -> Iterator[None]:
+    if database.is_sqlite:
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(lock_dir / "migrate.lock")):
+            yield
+        return
+    with database.engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_LOCK_ID})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_ID})
+            connection.commit()

@@ -1,0 +1,34 @@
+"""Tables, by area. Importing this package registers every table on ``Base.metadata``."""
+
+from issuer.models.accounts import Account, LoginAttempt
+from issuer.models.audit import AuditEntry
+from issuer.models.awards import Award, PublishedDocument
+from issuer.models.enrollments import Earner, Enrollment, PriorTraining, Review, Submission
+from issuer.models.issuers import Issuer, SigningKey
+from issuer.models.oauth import OAuthClient, OAuthCode, OAuthToken, ReceivedCredential
+from issuer.models.outbox import Notice
+from issuer.models.programs import Program, ProgramVersion, Stack, StackProgram
+
+__all__ = [
+    "Account",
+    "AuditEntry",
+    "Award",
+    "Earner",
+    "Enrollment",
+    "Issuer",
+    "LoginAttempt",
+    "Notice",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthToken",
+    "PriorTraining",
+    "Program",
+    "ProgramVersion",
+    "PublishedDocument",
+    "ReceivedCredential",
+    "Review",
+    "SigningKey",
+    "Stack",
+    "StackProgram",
+    "Submission",
+]

@@ -1,0 +1,308 @@
+"""The 1EdTech Open Badges 3.0 API as a resource server, under ``/ims/ob/v3p0``.
+
+``getServiceDescription`` is public; the other operations need an OAuth 2.0 access token
+(``issuer.oauth``) with the operation's scope and act for the earner who granted it. Errors are
+``imsx_StatusInfo`` payloads. Credentials are served and stored exactly as they are: ours as
+published, pushed ones as received after the project's verifier accepted them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from issuer import errors as e
+from issuer.api.context import read, write
+from issuer.api.verify import run_verification
+from issuer.oauth.protect import Grant, OAuthRefused, require
+from issuer.oauth.scopes import CREDENTIAL_READ, CREDENTIAL_UPSERT, PROFILE_READ, PROFILE_UPDATE
+from issuer.oauth.urls import API_PREFIX, OAuthUrls
+from issuer.ob3api import errors as imsx
+from issuer.ob3api.discovery import service_description
+from issuer.runtime import Services
+from issuer.verify import Format, Report, VerifyInput
+from issuer.workflow import backpack
+
+blueprint = Blueprint("ob3api", __name__, url_prefix=API_PREFIX)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
+COMPACT_JWS = re.compile(r"^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$")
+OB3_FORMATS = (Format.OB3_DI, Format.OB3_JWT)
+ALLOWED = {"/credentials": ["GET", "POST"], "/profile": ["GET", "PUT"], "/discovery": ["GET"]}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+class BadQuery(Exception):
+    """A paging parameter that is not what the API allows (400 ``invalid_query_parameter``)."""
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+    since: datetime | None
+    since_text: str | None
+
+
+def _services() -> Services:
+    return current_app.extensions["issuer.services"]  # type: ignore[no-any-return]
+
+
+def _act_as(grant: Grant) -> None:
+    """The earner who granted the token acts (``api.context.read``/``write`` use ``g.actor``)."""
+    g.actor = grant.actor
+
+
+@blueprint.get("/discovery")
+def get_service_description() -> Response:
+    """The Service Description Document: public, and the entry point of every backpack."""
+    settings = _services().settings
+    response = jsonify(service_description(settings.base_url, f"{settings.ptsb_name} badges"))
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@blueprint.get("/credentials")
+def get_credentials() -> Response:
+    """The earner's credentials, paged with ``limit``/``offset``, filtered by ``since``."""
+    _act_as(require(CREDENTIAL_READ))
+    try:
+        paging = _paging()
+    except BadQuery as error:
+        return imsx.invalid_query(str(error))
+    page = read(
+        lambda ctx: backpack.credentials_page(
+            ctx, limit=paging.limit, offset=paging.offset, since=paging.since
+        )
+    )
+    response = jsonify(
+        {
+            "credential": [c.document for c in page.items if c.document is not None],
+            "compactJwsString": [c.token for c in page.items if c.token is not None],
+        }
+    )
+    response.headers["X-Total-Count"] = str(page.total)
+    response.headers["Link"] = _links(paging, page.total)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.post("/credentials")
+def upsert_credential() -> Response:
+    """Store a credential the earner received elsewhere, once our verifier accepts it."""
+    grant = require(CREDENTIAL_UPSERT)
+    _act_as(grant)
+    value, raw, media_type = _credential_body()
+    report = run_verification(
+        _services(), VerifyInput.from_credential(value, recipient_email=grant.actor.email)
+    )
+    incoming = _accepted(report, raw, media_type)
+    created = write(lambda ctx: backpack.upsert_received(ctx, incoming, grant.client_pk))
+    response = Response(raw, status=201 if created else 200, mimetype=media_type)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/profile")
+def get_profile() -> Response:
+    """The earner's Profile."""
+    _act_as(require(PROFILE_READ))
+    return _no_store(jsonify(read(backpack.profile)))
+
+
+@blueprint.put("/profile")
+def put_profile() -> Response:
+    """Update the earner's Profile: the name may change; id and email may not."""
+    _act_as(require(PROFILE_UPDATE))
+    body = _json_object()
+    current = read(backpack.profile)
+    name = _checked_profile(body, current)
+    if name is None:
+        return _no_store(jsonify(current))
+    return _no_store(jsonify(write(lambda ctx: backpack.update_profile(ctx, name))))
+
+
+def _refuse_method(path: str) -> Callable[[], Response]:
+    """A view answering 405 (with ``Allow``) for the methods ``path`` does not take."""
+
+    def refuse() -> Response:
+        raise MethodNotAllowed(valid_methods=ALLOWED[path])
+
+    return refuse
+
+
+for _path, _allowed in ALLOWED.items():  # other methods answer imsx_StatusInfo too, not Flask's
+    blueprint.add_url_rule(
+        _path,
+        f"not_allowed_{_path.strip('/')}",
+        _refuse_method(_path),
+        methods=[m for m in METHODS if m not in _allowed],
+    )
+
+
+@blueprint.route("/<path:rest>", methods=list(METHODS))
+def _unknown(rest: str) -> Response:
+    raise NotFound("The Open Badges 3.0 API has no such endpoint.")
+
+
+def _paging() -> Paging:
+    args = request.args
+    limit = _integer(args.get("limit"), "limit", DEFAULT_LIMIT, minimum=1)
+    offset = _integer(args.get("offset"), "offset", 0, minimum=0)
+    since_text = args.get("since")
+    return Paging(min(limit, MAX_LIMIT), offset, _timestamp(since_text), since_text)
+
+
+def _integer(text: str | None, name: str, default: int, *, minimum: int) -> int:
+    if text is None:
+        return default
+    if not text.isdigit() or len(text) > 9 or int(text) < minimum:
+        raise BadQuery(f"{name} must be an integer of at least {minimum}.")
+    return int(text)
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadQuery("since must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _links(paging: Paging, total: int) -> str:
+    """RFC 8288 links as the OB 3.0 API asks: first and last always, next and prev when they exist."""
+    limit, offset = paging.limit, paging.offset
+    pages = {"first": 0, "last": max(0, (total - 1) // limit * limit)}
+    if offset + limit < total:
+        pages["next"] = offset + limit
+    if offset > 0:
+        pages["prev"] = max(0, offset - limit)
+    base = OAuthUrls(_services().settings.base_url).credentials
+    since = f"&since={paging.since_text}" if paging.since_text else ""
+    return ", ".join(
+        f'<{base}?limit={limit}&offset={start}{since}>; rel="{rel}"' for rel, start in pages.items()
+    )
+
+
+def _credential_body() -> tuple[dict[str, Any] | str, bytes, str]:
+    """The pushed credential: JSON (object) or a compact JWS as text/plain; raw bytes kept."""
+    mimetype = request.mimetype
+    raw = _raw_body()
+    if mimetype in JSON_TYPES:
+        return _json_of(raw), raw, mimetype
+    if mimetype == "text/plain":
+        token = raw.decode("ascii", errors="replace").strip()
+        if not COMPACT_JWS.match(token):
+            raise e.BadRequest("A text/plain body must be a compact JWS (VC-JWT).")
+        return token, token.encode(), mimetype
+    raise e.UnsupportedMediaType("Send application/json or, for a VC-JWT, text/plain.")
+
+
+def _raw_body() -> bytes:
+    limit = current_app.config["MAX_JSON_BYTES"]
+    if (request.content_length or 0) > limit:
+        raise e.PayloadTooLarge(f"Bodies are limited to {limit} bytes.")
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise e.PayloadTooLarge(f"Bodies are limited to {limit} bytes.")
+    if not data.strip():
+        raise e.BadRequest("The body is empty.")
+    return data
+
+
+def _json_of(raw: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise e.BadRequest("The body is not valid JSON.", code="malformed_json") from None
+    if not isinstance(value, dict):
+        raise e.BadRequest("The body must be a JSON object.")
+    return value
+
+
+def _json_object() -> dict[str, Any]:
+    if request.mimetype not in JSON_TYPES:
+        raise e.UnsupportedMediaType("Send the profile as application/json.")
+    return _json_of(_raw_body())
+
+
+def _accepted(report: Report, raw: bytes, media_type: str) -> backpack.IncomingCredential:
+    """A verified OB 3.0 credential becomes storable; anything else is refused with the reasons."""
+    if report.format not in OB3_FORMATS:
+        raise e.BadRequest("upsertCredential takes Open Badges 3.0 credentials only.")
+    if not report.valid:
+        reasons = "; ".join(f"{c.name}: {c.reason}" for c in report.failed_checks)
+        raise e.BadRequest(f"The credential did not verify: {reasons or 'not authentic'}.")
+    return backpack.IncomingCredential(
+        format=backpack.JWT if media_type == "text/plain" else backpack.JSON,
+        body=raw,
+        credential_id=report.badge_id,
+        issued_at=_issued(report.issued),
+    )
+
+
+def _issued(text: str | None) -> datetime:
+    moment = None
+    if text:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+    if moment is None:
+        return _services().clock()
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _checked_profile(body: dict[str, Any], current: dict[str, Any]) -> str | None:
+    """The new name, after checking the rest of the Profile leaves what we keep unchanged."""
+    types = body.get("type")
+    if "Profile" not in (types if isinstance(types, list) else [types]):
+        raise e.BadRequest("The body must be a Profile (type includes Profile).")
+    for fixed in ("id", "email"):
+        if fixed in body and body[fixed] != current[fixed]:
+            raise e.BadRequest(f"The profile's {fixed} cannot be changed here.")
+    name = body.get("name")
+    if name is not None and not isinstance(name, str):
+        raise e.BadRequest("name must be a string.")
+    return name if name is not None and name != current["name"] else None
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.errorhandler(OAuthRefused)
+def _refused(error: OAuthRefused) -> Response:
+    return imsx.from_refusal(error)
+
+
+@blueprint.errorhandler(e.IssuerError)
+def _issuer_error(error: e.IssuerError) -> Response:
+    return imsx.from_issuer_error(error)
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    return imsx.from_http_error(error)
+
+
+@blueprint.errorhandler(Exception)
+def _unexpected(error: Exception) -> Response:
+    return imsx.from_unexpected(error)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)

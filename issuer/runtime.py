@@ -1,0 +1,56 @@
+"""The long-lived collaborators of one running app, built once by ``create_app``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from issuer.config import Settings
+from issuer.db import Database
+from issuer.domain.actors import Actor
+from issuer.domain.urls import PublicUrls
+from issuer.workflow.context import Context
+from issuer.workflow.keyring import KeyRing
+from issuer.workflow.publish_ob2 import OpenBadges2
+from issuer.workflow.publish_ob3 import OpenBadges3
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Settings, database, URL scheme, key ring and clock: what adapters hand to use cases."""
+
+    settings: Settings
+    db: Database
+    urls: PublicUrls
+    keys: KeyRing
+    clock: Callable[[], datetime] = utc_now
+    publishers: list[Any] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            urls=PublicUrls(settings.base_url),
+            keys=KeyRing(settings.keys_dir, settings.key_passphrase),
+            publishers=[OpenBadges2(), OpenBadges3(settings.schemas_dir)],
+        )
+
+    def context(self, session: Any, actor: Actor) -> Context:
+        """A use-case context on ``session`` for ``actor``, stamped with the current time."""
+        return Context(
+            session=session,
+            actor=actor,
+            now=self.clock(),
+            urls=self.urls,
+            keys=self.keys,
+            board_name=self.settings.ptsb_name,
+            publishers=self.publishers,
+        )

@@ -1,0 +1,215 @@
+"""People-facing pages: home, sign-in, the earner's portfolio, certificates. HTML in templates/;
+forms are CSRF-protected; sessions are signed cookies (HttpOnly, SameSite=Lax, Secure on https)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFProtect
+
+from issuer.certificates import CertificateText, certificate_pdf, certificate_png
+from issuer.domain.actors import SYSTEM, Actor
+from issuer.domain.states import Role
+from issuer.errors import IssuerError, NotFound, RateLimited
+from issuer.runtime import Services
+from issuer.workflow import earners, signin
+from issuer.workflow.award_page import award_page, portfolio_page
+from issuer.workflow.context import Context
+
+T = TypeVar("T")
+blueprint = Blueprint("web", __name__)
+csrf = CSRFProtect()
+
+
+def _services() -> Services:
+    return current_app.extensions["issuer.services"]  # type: ignore[no-any-return]
+
+
+def _read(actor: Actor, fn: Callable[[Context], T]) -> T:
+    svc = _services()
+    db_session = svc.db.session()
+    try:
+        return fn(svc.context(db_session, actor))
+    finally:
+        db_session.close()
+
+
+def _signed_in() -> Actor | None:
+    data = session.get("actor")
+    if not isinstance(data, dict):
+        return None
+    return Actor(
+        account_id=data["id"],
+        role=Role(data["role"]),
+        email=data["email"],
+        issuer_id=data.get("issuer_id"),
+    )
+
+
+@blueprint.before_request
+def _protect_forms() -> None:
+    csrf.protect()
+
+
+@blueprint.get("/")
+def home() -> str:
+    return render_template("home.html", actor=_signed_in())
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return render_template("login.html", error=None, email="")
+    email = request.form.get("email", "")
+    svc = _services()
+    try:
+        with svc.db.transaction() as db_session:
+            actor = signin.sign_in(
+                db_session,
+                email,
+                request.form.get("password", ""),
+                request.remote_addr or "-",
+                svc.clock(),
+            )
+    except RateLimited as exc:
+        return render_template("login.html", error=exc.message, email=email), 429
+    if actor is None:
+        return render_template(
+            "login.html", error="The email or password is not right.", email=email
+        ), 401
+    session.clear()
+    session.permanent = True
+    session["actor"] = {
+        "id": actor.account_id,
+        "role": actor.role.value,
+        "email": actor.email,
+        "issuer_id": actor.issuer_id,
+    }
+    return redirect(url_for("web.portfolio") if actor.role is Role.EARNER else url_for("web.home"))
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("web.home"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+def set_password() -> Any:
+    token = request.values.get("token", "")
+    svc = _services()
+    if request.method == "GET":
+        try:
+            _read(
+                SYSTEM,
+                lambda ctx: signin.account_for_token(ctx.session, token, svc.settings.secret_key),
+            )
+        except IssuerError as exc:
+            return render_template("password.html", token=None, error=exc.message), 400
+        return render_template("password.html", token=token, error=None)
+    try:
+        with svc.db.transaction() as db_session:
+            signin.set_password(
+                db_session, token, svc.settings.secret_key, request.form.get("password", "")
+            )
+    except IssuerError as exc:
+        return render_template("password.html", token=token, error=exc.message), 400
+    return redirect(url_for("web.login"))
+
+
+@blueprint.route("/verify", methods=["GET", "POST"])
+def verify_page() -> Any:
+    """The employer's page: paste a URL, JSON or JWT, or upload a baked image; see every check."""
+    if request.method == "GET":
+        return render_template("verify.html", report=None, error=None, text="")
+    from issuer.api.verify import run_verification  # one engine behind the API and this page
+    from issuer.verify import VerifyInput
+
+    text = request.form.get("badge", "").strip()
+    email = request.form.get("recipient_email", "").strip() or None
+    upload = request.files.get("file")
+    try:
+        if upload is not None and upload.filename:
+            raw = VerifyInput.from_image(
+                upload.read(_services().settings.max_upload_bytes + 1), recipient_email=email
+            )
+        elif text.startswith(("http://", "https://")):
+            raw = VerifyInput.from_url(text, recipient_email=email)
+        elif text:
+            raw = VerifyInput.from_credential(text, recipient_email=email)
+        else:
+            return render_template(
+                "verify.html", report=None, error="Paste a badge or choose an image.", text=text
+            ), 400
+        report = run_verification(_services(), raw).as_dict()
+    except IssuerError as exc:
+        return render_template("verify.html", report=None, error=exc.message, text=text), 400
+    return render_template("verify.html", report=report, error=None, text=text)
+
+
+@blueprint.get("/portfolio")
+def portfolio() -> Any:
+    actor = _signed_in()
+    if actor is None:
+        return redirect(url_for("web.login"))
+    if actor.role is not Role.EARNER:
+        abort(403)
+    try:
+        page = _read(actor, lambda ctx: portfolio_page(ctx, earners.own_earner(ctx).id))
+    except NotFound:
+        return render_template("portfolio.html", page=None), 200
+    return render_template("portfolio.html", page=page)
+
+
+@blueprint.get("/awards/<uuid:award_id>/certificate.<any(pdf, png):fmt>")
+def certificate(award_id: Any, fmt: str) -> Response:
+    page = _read(SYSTEM, lambda ctx: award_page(ctx, str(award_id)))
+    text = CertificateText(
+        earner_name=page.earner_name,
+        achievement=page.name,
+        issuer_name=page.issuer_name,
+        issued_on=page.award.issued_at.date().isoformat(),
+        credit_hours=page.credit_hours,
+        verify_url=page.verify_url,
+        status_note=None if page.status == "valid" else page.status_text,
+    )
+    body, mimetype = (
+        (certificate_pdf(text), "application/pdf")
+        if fmt == "pdf"
+        else (certificate_png(text), "image/png")
+    )
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="certificate-{award_id}.{fmt}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    settings = _settings(app)
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,  # only the web forms; the API uses bearer tokens
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    )
+    csrf.init_app(app)
+    app.register_blueprint(blueprint)
+
+
+def _settings(app: Flask) -> Any:
+    return app.extensions["issuer.services"].settings

@@ -1,0 +1,139 @@
+"""Reading awards and portfolios, and revoking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from issuer.domain.credentials import (
+    HeldAward,
+    StackProgress,
+    credit_hours_total,
+    earned_programs,
+    stack_progress,
+)
+from issuer.domain.states import AwardStatus, Role
+from issuer.errors import Conflict, Forbidden
+from issuer.models import Award, Earner, Enrollment, Notice, Program, Stack
+from issuer.workflow import audit, publishing, stacks
+from issuer.workflow.context import Context
+
+
+@dataclass(frozen=True)
+class PortfolioEntry:
+    award: Award
+    notice: Notice | None
+
+
+@dataclass(frozen=True)
+class StackStatus:
+    stack: Stack
+    progress: StackProgress
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    earner: Earner
+    entries: list[PortfolioEntry]
+    credit_hours_total: Decimal
+    stacks: list[StackStatus]
+
+
+def get_award(ctx: Context, award_id: str) -> Award:
+    """The earner, the issuing issuer's staff and PTSB may read an award through the API."""
+    award = ctx.get(Award, award_id)
+    _check_reader(ctx, award)
+    return award
+
+
+def revoke(ctx: Context, award_id: str, reason: str) -> Award:
+    """Revoke with a reason; published documents and status lists change in the same transaction."""
+    ctx.actor.require_role(Role.ISSUER_ADMIN)
+    award = ctx.get(Award, award_id, lock=True)
+    ctx.actor.require_issuer(award.issuer_id)
+    if award.status == AwardStatus.REVOKED.value:
+        raise Conflict("This award is already revoked.", code="already_revoked")
+    award.status = AwardStatus.REVOKED.value
+    award.revocation_reason = reason
+    award.revoked_at = ctx.now
+    ctx.session.flush()
+    publishing.publish_revocation(ctx, award)
+    audit.record(ctx, "award.revoked", "award", award_id, reason=reason)
+    return award
+
+
+def is_active(ctx: Context, award: Award) -> bool:
+    return _held(award).is_active(ctx.now)
+
+
+def portfolio(ctx: Context, earner_id: int) -> Portfolio:
+    """An earner's awards (programs and stacks), credit-hour total and stack progress."""
+    earner = ctx.get(Earner, earner_id)
+    _check_portfolio_reader(ctx, earner)
+    awards = list(
+        ctx.session.scalars(
+            select(Award).where(Award.earner_id == earner_id).order_by(Award.issued_at, Award.id)
+        )
+    )
+    notices = {
+        n.award_id: n
+        for n in ctx.session.scalars(select(Notice).where(Notice.earner_id == earner_id))
+    }
+    held = [_held(a) for a in awards]
+    earned = earned_programs(held, ctx.now)
+    involved = earned | set(
+        ctx.session.scalars(select(Enrollment.program_id).where(Enrollment.earner_id == earner_id))
+    )
+    stack_rows = [
+        StackStatus(s, stack_progress(stacks.program_ids(s), s.required, earned))
+        for s in stacks.stacks_containing(ctx, involved)
+    ]
+    return Portfolio(
+        earner=earner,
+        entries=[PortfolioEntry(a, notices.get(a.id)) for a in awards],
+        credit_hours_total=credit_hours_total(held, ctx.now),
+        stacks=stack_rows,
+    )
+
+
+def _held(award: Award) -> HeldAward:
+    return HeldAward(
+        program_id=award.program_id,
+        credit_hours=award.credit_hours,
+        revoked=award.status == AwardStatus.REVOKED.value,
+        expires_at=award.expires_at,
+    )
+
+
+def _check_reader(ctx: Context, award: Award) -> None:
+    actor = ctx.actor
+    if actor.role is Role.EARNER:
+        if ctx.get(Earner, award.earner_id).email != actor.email:
+            raise Forbidden("That is another earner's award.", code="other_earner")
+        return
+    actor.require_role(Role.PTSB, Role.ISSUER_ADMIN)
+    actor.require_issuer(award.issuer_id)
+
+
+def _check_portfolio_reader(ctx: Context, earner: Earner) -> None:
+    actor = ctx.actor
+    if actor.role is Role.EARNER and earner.email == actor.email:
+        return
+    if actor.role is Role.PTSB:
+        return
+    if actor.role is Role.ISSUER_ADMIN and _is_issuer_earner(ctx, earner.id, actor.issuer_id):
+        return
+    raise Forbidden("You may not read this earner's awards.", code="forbidden")
+
+
+def _is_issuer_earner(ctx: Context, earner_id: int, issuer_id: int | None) -> bool:
+    """An issuer's admins see the portfolios of earners enrolled with that issuer."""
+    query = (
+        select(Enrollment.id)
+        .join(Program, Program.id == Enrollment.program_id)
+        .where(Enrollment.earner_id == earner_id, Program.issuer_id == issuer_id)
+        .limit(1)
+    )
+    return ctx.session.scalar(query) is not None

@@ -1,0 +1,40 @@
+"""What every use case is given: the session, the actor, the clock and the service's collaborators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from issuer.db import Base
+from issuer.domain.actors import Actor
+from issuer.domain.urls import PublicUrls
+from issuer.errors import NotFound
+from issuer.workflow.keyring import KeyRing
+
+T = TypeVar("T", bound=Base)
+
+
+@dataclass
+class Context:
+    """One unit of work: everything a use case may touch, passed in rather than read from globals."""
+
+    session: Session
+    actor: Actor
+    now: datetime
+    urls: PublicUrls
+    keys: KeyRing
+    board_name: str = "Professional Teaching Standards Board"
+    publishers: Sequence[Any] = ()
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def get(self, model: type[T], ident: object, *, lock: bool = False, what: str = "") -> T:
+        """Load a row by primary key or raise ``NotFound``; ``lock`` takes a row lock (PostgreSQL)."""
+        row = self.session.get(model, ident, with_for_update=lock or None)
+        if row is None:
+            label = what or model.__name__.lower()
+            raise NotFound(f"No {label} with id {ident}.", code=f"{label}_not_found")
+        return row

@@ -1,0 +1,92 @@
+"""Web sign-in for people: one-time password links, a modern KDF, and a rate limit on failures."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from issuer.domain.actors import Actor
+from issuer.errors import RateLimited, Unauthenticated, ValidationFailed
+from issuer.models import Account, LoginAttempt
+from issuer.workflow.accounts import actor_for
+
+LINK_LIFETIME = timedelta(days=7)
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES = 5  # per email in the window
+MAX_CLIENT_FAILURES = 20  # per client address (a school's NAT shares one)
+MIN_PASSWORD = 10
+_DUMMY_HASH = generate_password_hash("not a real password")  # equalises timing for unknown emails
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="password-setup")
+
+
+def _fingerprint(account: Account) -> str:
+    """Changes when the password does, so a link works only until it is used."""
+    return hashlib.sha256((account.password_hash or "unset").encode()).hexdigest()[:16]
+
+
+def password_setup_token(account: Account, secret: str) -> str:
+    """A one-time token for setting (or resetting) the account's password."""
+    return _serializer(secret).dumps({"account": account.id, "fp": _fingerprint(account)})
+
+
+def account_for_token(session: Session, token: str, secret: str) -> Account:
+    """The account a setup token is for, or ``Unauthenticated`` when used, expired or forged."""
+    try:
+        data = _serializer(secret).loads(token, max_age=int(LINK_LIFETIME.total_seconds()))
+    except SignatureExpired:
+        raise Unauthenticated(
+            "This link has expired; ask for a new one.", code="link_expired"
+        ) from None
+    except BadSignature:
+        raise Unauthenticated("This link is not valid.", code="link_invalid") from None
+    account = session.get(Account, data.get("account")) if isinstance(data, dict) else None
+    if account is None or data.get("fp") != _fingerprint(account):
+        raise Unauthenticated("This link was already used.", code="link_used")
+    return account
+
+
+def set_password(session: Session, token: str, secret: str, password: str) -> Account:
+    """Use a setup link: store the password hashed with scrypt (Werkzeug's default KDF)."""
+    account = account_for_token(session, token, secret)
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(fields={"password": f"use at least {MIN_PASSWORD} characters"})
+    account.password_hash = generate_password_hash(password)
+    return account
+
+
+def sign_in(
+    session: Session, email: str, password: str, client: str, now: datetime
+) -> Actor | None:
+    """Check an email and password: the actor, or None after recording the failure (commit it).
+
+    Raises ``RateLimited`` after too many recent failures for the email or the client address.
+    """
+    normalized = email.strip().lower()
+    _check_rate(session, normalized, client, now)
+    account = session.scalar(
+        select(Account)
+        .where(Account.email == normalized, Account.password_hash.is_not(None))
+        .order_by(Account.id)
+    )
+    ok = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
+    if not ok or account is None:
+        session.add(LoginAttempt(email=normalized, client=client[:64], at=now))
+        return None
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == normalized))
+    return actor_for(account)
+
+
+def _check_rate(session: Session, email: str, client: str, now: datetime) -> None:
+    recent = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at > now - WINDOW)
+    by_email = session.scalar(recent.where(LoginAttempt.email == email)) or 0
+    by_client = session.scalar(recent.where(LoginAttempt.client == client[:64])) or 0
+    if by_email >= MAX_FAILURES or by_client >= MAX_CLIENT_FAILURES:
+        raise RateLimited()

@@ -1,0 +1,155 @@
+"""The pages people use, in real headless Chromium (issue 5): award page, portfolio, certificate."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.web.conftest import PASSWORD
+
+from .conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def earned(site):
+    api = site.api
+    issuer_id, admin = api.issuer("Riverside Unified School District")
+    program_id = api.approved_program(
+        admin,
+        issuer_id,
+        name="Formative Assessment in Practice",
+        alignments=[
+            {
+                "target_name": "Standard 5: Assessment",
+                "target_url": "https://standards.example.org/5",
+            }
+        ],
+    )
+    second = api.approved_program(admin, issuer_id, name="Classroom Discourse")
+    api.ok(
+        "POST",
+        "/stacks",
+        admin,
+        {
+            "issuer_id": issuer_id,
+            "name": "Instructional Leadership",
+            "description": "Both",
+            "programs": [program_id, second],
+        },
+    )
+    email = "maria.alvarez@riverside.example.org"
+    earner_id = api.earner(admin, email=email, name="María Álvarez")
+    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id, earner_id=earner_id)
+    award = api.complete(admin, enrollment_id)
+    account = api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
+    return {
+        "award": award,
+        "email": email,
+        "setup_url": account["password_setup_url"],
+        "admin": admin,
+    }
+
+
+def wait_for(predicate, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_award_url_shows_its_status_in_the_browser(browser, site, earned):
+    from selenium.webdriver.common.by import By
+
+    browser.get(earned["award"]["verify_url"])
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Formative Assessment in Practice"
+    assert browser.find_element(By.ID, "status").text == "Valid"
+    assert browser.find_element(By.CLASS_NAME, "earner").text == "María Álvarez"
+    qr = browser.find_element(By.CSS_SELECTOR, "img.qr")
+    assert browser.execute_script("return arguments[0].naturalWidth", qr) > 0
+    screenshot(browser, "award-page")
+
+
+def test_revoked_award_shows_revoked_in_the_browser(browser, site, earned):
+    from selenium.webdriver.common.by import By
+
+    site.api.ok(
+        "POST",
+        f"/awards/{earned['award']['id']}/revoke",
+        earned["admin"],
+        {"reason": "Issued in error"},
+        status=200,
+    )
+    browser.get(earned["award"]["verify_url"])
+    assert browser.find_element(By.ID, "status").text == "Revoked: Issued in error"
+    screenshot(browser, "award-page-revoked")
+
+
+def test_earner_signs_in_downloads_a_badge_and_opens_the_certificate(
+    browser, site, earned, downloads
+):
+    from selenium.webdriver.common.by import By
+
+    browser.get(earned["setup_url"])
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for(lambda: urlsplit(browser.current_url).path == "/login")
+    browser.find_element(By.ID, "email").send_keys(earned["email"])
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_for(lambda: urlsplit(browser.current_url).path == "/portfolio")
+    assert browser.find_element(By.ID, "credit-hours-total").text == "0.5"
+    poster = browser.find_element(By.CSS_SELECTOR, "figure.poster")
+    assert "1 of 2 earned" in poster.text
+    screenshot(browser, "portfolio")
+    browser.find_element(By.LINK_TEXT, "OB 2.0 PNG").click()
+    baked = wait_for(lambda: [p for p in downloads.iterdir() if p.suffix == ".png"])
+    assert baked[0].read_bytes().startswith(b"\x89PNG")
+    browser.find_element(By.LINK_TEXT, "Certificate").click()
+    wait_for(
+        lambda: (
+            urlsplit(browser.current_url).path.endswith("/certificate.pdf")
+            or any(p.suffix == ".pdf" for p in downloads.iterdir())
+        )
+    )
+    browser.get(earned["award"]["certificate_pdf"][:-3] + "png")
+    screenshot(browser, "certificate")
+    assert browser.execute_script("return document.images[0].naturalWidth") == 1650
+
+
+def test_uploading_a_baked_png_to_verify_shows_the_result(browser, site, earned, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    baked = tmp_path / "badge.png"
+    baked.write_bytes(site.app.test_client().get(urlsplit(earned["award"]["ob2"]["png"]).path).data)
+    browser.get(f"{site.url}/verify")
+    browser.find_element(By.ID, "file").send_keys(str(baked))
+    browser.find_element(By.ID, "recipient_email").send_keys("Maria.Alvarez@riverside.example.org")
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    verdict = wait_for(lambda: browser.find_elements(By.ID, "verdict"))[0]
+    assert verdict.text == "Valid"
+    assert "recipient passed" in browser.find_element(By.ID, "report").text
+    screenshot(browser, "verify-upload")
+
+
+def test_verify_again_button_runs_the_live_checks(browser, site, earned):
+    from selenium.webdriver.common.by import By
+
+    browser.get(earned["award"]["verify_url"])
+    browser.find_element(By.ID, "verify-again").click()
+    result = wait_for(
+        lambda: (
+            browser.find_element(By.ID, "verify-result").text.startswith(
+                ("Verified", "Not valid", "Could not")
+            )
+            and browser.find_element(By.ID, "verify-result").text
+        )
+    )
+    assert result.startswith("Verified just now"), result
+    screenshot(browser, "award-page-verified-again")

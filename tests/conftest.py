@@ -1,0 +1,283 @@
+"""Fixtures: settings on a fresh database (SQLite file, or PostgreSQL when DATABASE_URL says so),
+the app, its client, a CLI runner, and ``Api``, a small client that scripts the SPEC §5 workflow."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+
+from issuer import create_app
+from issuer.config import Settings, _database_url
+from issuer.db import Base, Database
+from issuer.migrations import upgrade
+from issuer.signing.keys import KeyKind, KeyPair, generate_key
+from issuer.workflow import keyring
+
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+BASE_URL = "https://badges.test"
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return _database_url(url) if url.startswith(("postgres://", "postgresql")) else None
+
+
+@pytest.fixture(scope="session")
+def key_pool() -> dict[KeyKind, list[KeyPair]]:
+    """Real keys made once per run: RSA-2048 generation costs up to a second each."""
+    return {kind: [generate_key(kind) for _ in range(6)] for kind in KeyKind}
+
+
+@pytest.fixture(autouse=True)
+def pooled_keys(monkeypatch: pytest.MonkeyPatch, key_pool: dict[KeyKind, list[KeyPair]]) -> None:
+    """Issuers get keys from the pool, in turn, so every key in one test is distinct."""
+    counters = dict.fromkeys(KeyKind, 0)
+
+    def take(kind: KeyKind | str) -> KeyPair:
+        kind = KeyKind(kind)
+        pool = key_pool[kind]
+        counters[kind] += 1
+        return pool[(counters[kind] - 1) % len(pool)]
+
+    monkeypatch.setattr(keyring, "generate_key", take)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated once; each test copies it (much faster than migrating per test)."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "issuer.sqlite3"
+    database = Database(f"sqlite:///{path}")
+    upgrade(database, folder)
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready(worker_id: str) -> Iterator[str | None]:
+    """The PostgreSQL database under test, migrated once; each xdist worker gets its own copy."""
+    url = postgres_url()
+    if url is None:
+        yield None
+        return
+    if worker_id != "master":
+        url = _worker_database(url, worker_id)
+    database = Database(url)
+    upgrade(database, Path("/tmp"))  # noqa: S108 - lock file only
+    database.dispose()
+    yield url
+    if worker_id != "master":
+        _drop_database(url)
+
+
+def _admin_execute(url: str, statement: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    base, name = url.rsplit("/", 1)
+    worker_db = f"{name}_{worker_id}"
+    _admin_execute(url, f'DROP DATABASE IF EXISTS "{worker_db}" WITH (FORCE)')
+    _admin_execute(url, f'CREATE DATABASE "{worker_db}"')
+    return f"{base}/{worker_db}"
+
+
+def _drop_database(url: str) -> None:
+    base, name = url.rsplit("/", 1)
+    _admin_execute(f"{base}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_template: Path, postgres_ready: str | None) -> Settings:
+    if postgres_ready:
+        _truncate_postgres(postgres_ready)
+        database_url = postgres_ready
+    else:
+        shutil.copy(sqlite_template, tmp_path / "issuer.sqlite3")
+        database_url = f"sqlite:///{tmp_path / 'issuer.sqlite3'}"
+    return Settings(
+        base_url=BASE_URL,
+        database_url=database_url,
+        keys_dir=tmp_path / "keys",
+        instance_dir=tmp_path / "instance",
+        secret_key="test-secret",  # noqa: S106
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    application = create_app(settings)
+    yield application
+    application.extensions["issuer.services"].db.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class Api:
+    """Scripts the workflow over HTTP exactly as SPEC §5 specifies; each call returns the response."""
+
+    def __init__(self, client: FlaskClient, runner: FlaskCliRunner) -> None:
+        self.client = client
+        self.runner = runner
+        result = runner.invoke(
+            args=["accounts", "create", "--role", "ptsb", "--email", "board@ptsb.test", "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        self.ptsb = json.loads(result.output)["token"]
+
+    def call(self, method: str, path: str, token: str | None, body: Any = None, **kw: Any) -> Any:
+        headers = dict(kw.pop("headers", {}))
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if body is not None:
+            kw["json"] = body
+        return self.client.open(f"/api/v1{path}", method=method, headers=headers, **kw)
+
+    def ok(
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        body: Any = None,
+        status: int | None = None,
+        **kw: Any,
+    ) -> dict[str, Any]:
+        response = self.call(method, path, token, body, **kw)
+        expected = status or (201 if method == "POST" else 200)
+        assert response.status_code == expected, (response.status_code, response.get_json())
+        return response.get_json()  # type: ignore[no-any-return]
+
+    # factories, one call each
+    def account(self, role: str, issuer_id: int | None = None, token: str | None = None) -> str:
+        email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
+        body = {"role": role, "email": email, "issuer_id": issuer_id}
+        return self.ok("POST", "/accounts", token or self.ptsb, body)["token"]
+
+    def issuer(self, name: str = "Metro School District") -> tuple[int, str]:
+        body = {
+            "name": name,
+            "url": "https://district.example.org",
+            "email": "pd@district.example.org",
+        }
+        issuer_id = self.ok("POST", "/issuers", self.ptsb, body)["id"]
+        return issuer_id, self.account("issuer_admin", issuer_id)
+
+    def program(self, admin: str, issuer_id: int, **fields: Any) -> dict[str, Any]:
+        body = {
+            "issuer_id": issuer_id,
+            "name": "Formative Assessment",
+            "description": "Uses formative assessment to adjust instruction.",
+            "criteria": "Submit a lesson analysis scored 3 or higher on the rubric.",
+            "competencies": ["Designs checks for understanding"],
+            "estimated_hours": 10,
+            "learning_methods": ["face_to_face", "online", "own_path"],
+            **fields,
+        }
+        return self.ok("POST", "/programs", admin, body)
+
+    def approved_program(self, admin: str, issuer_id: int, **fields: Any) -> int:
+        program_id = self.program(admin, issuer_id, **fields)["id"]
+        self.ok("POST", f"/programs/{program_id}/submit", admin, status=200)
+        self.ok(
+            "POST",
+            f"/programs/{program_id}/approve",
+            self.ptsb,
+            {"comment": "Meets standards"},
+            status=200,
+        )
+        return program_id
+
+    def earner(self, admin: str, email: str | None = None, **fields: Any) -> int:
+        body = {
+            "name": "Ada Teacher",
+            "email": email or f"ada-{uuid.uuid4().hex[:8]}@school.example.org",
+            **fields,
+        }
+        return self.ok("POST", "/earners", admin, body)["id"]
+
+    def enrol(self, admin: str, program_id: int, earner_id: int, method: str = "online") -> int:
+        body = {"earner_id": earner_id, "learning_method": method}
+        return self.ok("POST", f"/programs/{program_id}/enrollments", admin, body)["id"]
+
+    def submit(self, token: str, enrollment_id: int) -> int:
+        body = {
+            "narrative": "My lesson analysis.",
+            "evidence_urls": ["https://evidence.example.org/1"],
+        }
+        return self.ok("POST", f"/enrollments/{enrollment_id}/submissions", token, body)["id"]
+
+    def score(
+        self, reviewers: list[str], submission_id: int, scores: list[int]
+    ) -> list[dict[str, Any]]:
+        return [
+            self.ok(
+                "POST",
+                f"/submissions/{submission_id}/reviews",
+                r,
+                {"score": s, "feedback": f"scored {s}"},
+            )
+            for r, s in zip(reviewers, scores, strict=True)
+        ]
+
+    def reviewers(self, issuer_id: int, admin: str) -> list[str]:
+        return [self.account("reviewer", issuer_id, token=admin) for _ in range(3)]
+
+    def passed_enrollment(
+        self, admin: str, issuer_id: int, program_id: int, earner_id: int | None = None
+    ) -> tuple[int, int]:
+        earner_id = earner_id or self.earner(admin)
+        enrollment_id = self.enrol(admin, program_id, earner_id)
+        submission_id = self.submit(admin, enrollment_id)
+        self.score(self.reviewers(issuer_id, admin), submission_id, [3, 4, 2])
+        return enrollment_id, earner_id
+
+    def complete(
+        self, admin: str, enrollment_id: int, key: str | None = None, status: int = 201
+    ) -> dict[str, Any]:
+        headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+        return self.ok(
+            "POST", f"/enrollments/{enrollment_id}/complete", admin, status=status, headers=headers
+        )
+
+
+@pytest.fixture
+def api(client: FlaskClient, runner: FlaskCliRunner) -> Api:
+    return Api(client, runner)
+
+
+@pytest.fixture
+def district(api: Api) -> tuple[int, str]:
+    """A district issuer and the token of its admin."""
+    return api.issuer()

@@ -1,0 +1,85 @@
+"""Fixtures for the interop harnesses: each installs its tool on first use (cached afterwards)
+and skips only when a prerequisite is genuinely missing (node/npm, or venv creation)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from . import harness
+
+
+@pytest.fixture(scope="session")
+def ob2_validator() -> SimpleNamespace:
+    """1EdTech's OB 2.0 validator once its isolated venv is built: validate, validate_many."""
+    try:
+        harness.ensure_ob2_venv()
+    except harness.HarnessUnavailable as exc:
+        pytest.skip(f"1EdTech OB 2.0 validator unavailable: {exc}")
+    return SimpleNamespace(validate=harness.validate_ob2, validate_many=harness.validate_ob2_many)
+
+
+@pytest.fixture(scope="session")
+def node_vc() -> SimpleNamespace:
+    """The Node.js VC stack once `npm ci` has run: verify_vc, sign_vc, verify_core, verify_jwt
+    (and the *_many variants, which handle a list in one Node process)."""
+    try:
+        harness.ensure_node_modules()
+    except harness.HarnessUnavailable as exc:
+        pytest.skip(f"Node.js VC stack unavailable: {exc}")
+    return SimpleNamespace(
+        verify_vc=harness.node_verify_vc,
+        verify_vc_many=harness.node_verify_vc_many,
+        sign_vc=harness.node_sign_vc,
+        sign_vc_many=harness.node_sign_vc_many,
+        verify_core=harness.node_verify_core,
+        verify_core_many=harness.node_verify_core_many,
+        verify_jwt=harness.node_verify_jwt,
+    )
+
+
+@pytest.fixture(scope="session")
+def contexts_dir() -> Path:
+    """The vendored JSON-LD contexts the harnesses serve (shared/contexts)."""
+    path = harness.default_contexts_dir()
+    assert path.is_dir(), f"no contexts directory at {path}"
+    return path
+
+
+@pytest.fixture
+def document_server() -> Iterator[harness.DocumentServer]:
+    """A loopback HTTP server serving the documents a test adds to it."""
+    server = harness.DocumentServer().start()
+    yield server
+    server.stop()
+
+
+class LiveServer:
+    """The app under test served over real HTTP on a loopback port, for the independent tools."""
+
+    def __init__(self, app: object) -> None:
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def origins(self, base_url: str) -> dict[str, str]:
+        """Map the app's public origin (its BASE_URL) onto this loopback server."""
+        return {base_url: self.url}
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def live_server(app: object) -> Iterator[LiveServer]:
+    server = LiveServer(app)
+    yield server
+    server.stop()

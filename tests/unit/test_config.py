@@ -1,0 +1,46 @@
+"""Settings come from the environment; a bad value stops the start naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from issuer.config import ConfigError, Settings
+
+
+def test_defaults_use_sqlite_in_the_instance_folder():
+    settings = Settings.from_env({})
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith(
+        "issuer.sqlite3"
+    )
+
+
+def test_postgresql_url_uses_psycopg_driver():
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://u@db/x"})
+    assert settings.database_url == "postgresql+psycopg://u@db/x"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BASE_URL", "ftp://example.org"),
+        ("BASE_URL", "not a url"),
+        ("DATABASE_URL", "mysql://x"),
+        ("VERIFY_ALLOW_PRIVATE", "perhaps"),
+        ("PTSB_WEBHOOK_URL", "file:///etc/passwd"),
+    ],
+)
+def test_bad_value_names_the_variable(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env({variable: value})
+
+
+def test_base_url_trailing_slash_is_dropped():
+    assert (
+        Settings.from_env({"BASE_URL": "https://badges.example.org/"}).base_url
+        == "https://badges.example.org"
+    )
+
+
+def test_passphrase_and_flags_are_read():
+    settings = Settings.from_env({"KEY_PASSPHRASE": "s3cret", "VERIFY_ALLOW_PRIVATE": "true"})
+    assert settings.key_passphrase == b"s3cret" and settings.verify_allow_private
