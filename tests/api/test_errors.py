@@ -359,10 +359,6 @@ def test_upload_over_10_mib_answers_413(world, name, upload):
     assert_error(world.send(method, path, who, **UPLOADS[upload]()), 413, "payload_too_large")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: POST /api/v1/verify (SPEC §4, §5: multipart `file` upload) is not routed; 404",
-)
 @pytest.mark.parametrize("upload", sorted(UPLOADS))
 def test_verify_upload_over_10_mib_answers_413(world, upload):
     assert_error(
