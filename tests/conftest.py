@@ -95,6 +95,8 @@ def _worker_database(url: str, worker_id: str) -> str:
     worker_db = f"{name}_{worker_id}"
     _admin_execute(url, f'DROP DATABASE IF EXISTS "{worker_db}" WITH (FORCE)')
     _admin_execute(url, f'CREATE DATABASE "{worker_db}"')
+    # A test database need not wait for the WAL to reach the disk at each commit.
+    _admin_execute(url, f'ALTER DATABASE "{worker_db}" SET synchronous_commit = off')
     return f"{base}/{worker_db}"
 
 
@@ -103,18 +105,30 @@ def _drop_database(url: str) -> None:
     _admin_execute(f"{base}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _truncate_postgres(url: str) -> None:
+def _empty_postgres(url: str) -> None:
+    """Empty every table and restart the id sequences before a test.
+
+    DELETE with triggers off (``session_replication_role = replica``: no foreign-key checks,
+    no append-only audit trigger) takes milliseconds on these small tables; TRUNCATE makes new
+    files for every table and took 0.25-0.45 s per test, minutes over the suite."""
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(text(f'DELETE FROM "{table.name}"'))
+        connection.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                "FROM pg_sequences WHERE schemaname = current_schema()"
+            )
+        )
     engine.dispose()
 
 
 @pytest.fixture
 def settings(tmp_path: Path, sqlite_template: Path, postgres_ready: str | None) -> Settings:
     if postgres_ready:
-        _truncate_postgres(postgres_ready)
+        _empty_postgres(postgres_ready)
         database_url = postgres_ready
     else:
         shutil.copy(sqlite_template, tmp_path / "issuer.sqlite3")
