@@ -115,7 +115,7 @@ def _empty_postgres(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(text("SET LOCAL session_replication_role = replica"))
         for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(text(f'DELETE FROM "{table.name}"'))
+            connection.execute(table.delete())
         connection.execute(
             text(
                 "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
