@@ -129,16 +129,7 @@ def _publish_badge_class(ctx: Context, badge: BadgeFacts, endorsements: list[str
         image=svg_url if badge.image_type == SVG else png_url,
         criteria_url=badge.ob2_url + "#criteria",
         criteria_narrative=badge.criteria,
-        alignments=[
-            v2.AlignmentInfo(
-                target_name=a["target_name"],
-                target_url=a["target_url"],
-                framework=a.get("framework"),
-                target_code=a.get("target_code"),
-                target_description=a.get("target_description"),
-            )
-            for a in badge.alignments
-        ],
+        alignments=[v2.AlignmentInfo.from_record(a) for a in badge.alignments],
         tags=[*badge.competencies, "micro-credential" if badge.kind == "program" else "stack"],
         endorsements=endorsements,
     )

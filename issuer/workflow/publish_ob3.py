@@ -208,19 +208,9 @@ def achievement_info(
         image=ctx.urls.badge_image(badge.ob3_url, image_ext),
         version=str(badge.version.version) if badge.version is not None else None,
         tags=tuple(badge.competencies),
-        alignments=tuple(_alignment(a) for a in badge.alignments),
+        alignments=tuple(v3.AlignmentInfo.from_record(a) for a in badge.alignments),
         rubric=_rubric() if program else None,
         endorsements=tuple(endorsements),
-    )
-
-
-def _alignment(a: dict[str, Any]) -> v3.AlignmentInfo:
-    return v3.AlignmentInfo(
-        target_name=a["target_name"],
-        target_url=a["target_url"],
-        framework=a.get("framework"),
-        target_code=a.get("target_code"),
-        target_description=a.get("target_description"),
     )
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from issuer.openbadges.alignment import AlignmentInfo
+
 CONTEXT = "https://w3id.org/openbadges/v2"
 
 
@@ -25,15 +27,6 @@ class IssuerInfo:
     image: str | None = None
     public_keys: Sequence[str] = ()
     revocation_list: str | None = None
-
-
-@dataclass(frozen=True)
-class AlignmentInfo:
-    target_name: str
-    target_url: str
-    framework: str | None = None
-    target_code: str | None = None
-    target_description: str | None = None
 
 
 @dataclass(frozen=True)

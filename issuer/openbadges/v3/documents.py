@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from issuer.openbadges.alignment import AlignmentInfo
+
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB3_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
@@ -53,15 +55,6 @@ class ProfileInfo:
     description: str = ""
     image: str | None = None
     parent: ProfileInfo | None = None
-
-
-@dataclass(frozen=True)
-class AlignmentInfo:
-    target_name: str
-    target_url: str
-    framework: str | None = None
-    target_code: str | None = None
-    target_description: str | None = None
 
 
 @dataclass(frozen=True)
