@@ -3,6 +3,7 @@
 from issuer.models.accounts import Account, LoginAttempt
 from issuer.models.audit import AuditEntry
 from issuer.models.awards import Award, PublishedDocument
+from issuer.models.backpacks import BackpackConnection, BackpackRegistration
 from issuer.models.enrollments import Earner, Enrollment, PriorTraining, Review, Submission
 from issuer.models.issuers import Issuer, SigningKey
 from issuer.models.oauth import OAuthClient, OAuthCode, OAuthToken, ReceivedCredential
@@ -13,6 +14,8 @@ __all__ = [
     "Account",
     "AuditEntry",
     "Award",
+    "BackpackConnection",
+    "BackpackRegistration",
     "Earner",
     "Enrollment",
     "Issuer",

@@ -26,7 +26,7 @@ from issuer.domain.actors import SYSTEM, Actor
 from issuer.domain.states import Role
 from issuer.errors import IssuerError, NotFound, RateLimited
 from issuer.runtime import Services
-from issuer.workflow import earners, signin
+from issuer.workflow import backpack_sending, earners, signin
 from issuer.workflow.award_page import award_page, portfolio_page
 from issuer.workflow.context import Context
 
@@ -48,7 +48,7 @@ def _read(actor: Actor, fn: Callable[[Context], T]) -> T:
         db_session.close()
 
 
-def _signed_in() -> Actor | None:
+def signed_in() -> Actor | None:
     data = session.get("actor")
     if not isinstance(data, dict):
         return None
@@ -67,7 +67,7 @@ def _protect_forms() -> None:
 
 @blueprint.get("/")
 def home() -> str:
-    return render_template("home.html", actor=_signed_in())
+    return render_template("home.html", actor=signed_in())
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -163,7 +163,7 @@ def verify_page() -> Any:
 
 @blueprint.get("/portfolio")
 def portfolio() -> Any:
-    actor = _signed_in()
+    actor = signed_in()
     if actor is None:
         return redirect(url_for("web.login"))
     if actor.role is not Role.EARNER:
@@ -172,7 +172,8 @@ def portfolio() -> Any:
         page = _read(actor, lambda ctx: portfolio_page(ctx, earners.own_earner(ctx).id))
     except NotFound:
         return render_template("portfolio.html", page=None), 200
-    return render_template("portfolio.html", page=page)
+    backpacks = _read(actor, backpack_sending.connected_backpacks)
+    return render_template("portfolio.html", page=page, backpacks=backpacks)
 
 
 @blueprint.get("/awards/<uuid:award_id>/certificate.<any(pdf, png):fmt>")
@@ -209,6 +210,9 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     app.register_blueprint(blueprint)
+    from issuer.web.backpack import blueprint as send_to_backpack  # it imports csrf from here
+
+    app.register_blueprint(send_to_backpack)
 
 
 def _settings(app: Flask) -> Any:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -59,15 +60,30 @@ def document_server() -> Iterator[harness.DocumentServer]:
 
 
 class LiveServer:
-    """The app under test served over real HTTP on a loopback port, for the independent tools."""
+    """The app under test served over real HTTP on a loopback port, for the independent tools.
 
-    def __init__(self, app: object) -> None:
+    ``app`` may come later (``serve``): an app whose BASE_URL is this server's own origin needs
+    the port first. ``host`` names the origin (``localhost`` or ``127.0.0.1``, both loopback), so
+    two servers can be two sites with cookies of their own, as browsers key cookies by host."""
+
+    def __init__(self, app: Any = None, host: str = "127.0.0.1") -> None:
         from werkzeug.serving import make_server
 
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
+        self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def serve(self, app: Any) -> None:
+        """Start answering with ``app``."""
+        self.app = app
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"not serving yet"]
+        return self.app(environ, start_response)
 
     def origins(self, base_url: str) -> dict[str, str]:
         """Map the app's public origin (its BASE_URL) onto this loopback server."""

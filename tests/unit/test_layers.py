@@ -49,6 +49,7 @@ FLASK_FREE = [
     "verify",
     "certificates",
     "migrations",
+    "backpack_client",
 ]
 SQL_FREE = [
     "domain",
@@ -60,6 +61,7 @@ SQL_FREE = [
     "baking",
     "verify",
     "certificates",
+    "backpack_client",
 ]
 
 
