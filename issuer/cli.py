@@ -28,7 +28,22 @@ db_cli = AppGroup("db", help="Database schema.")
 keys_cli = AppGroup("keys", help="Signing keys.")
 outbox_cli = AppGroup("outbox", help="The former name of the webhooks runner.")
 webhooks_cli = AppGroup("webhooks", help="Signed webhooks: delivery, log, replay, secrets.")
-_TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
+
+
+class IsoTime(click.ParamType):
+    """An ISO 8601 time such as 2026-03-01, 2026-03-01T12:00 or 2026-03-01T12:00:00.5+01:00;
+    without a zone it is UTC."""
+
+    name = "time"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: object) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 time", param, None)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _services() -> Services:
@@ -137,8 +152,8 @@ def outbox_run(context: click.Context, once: bool, interval: float) -> None:
     default=None,
     help="A subscription id, or 'ptsb' for PTSB_WEBHOOK_URL; without it, --id goes to all.",
 )
-@click.option("--since", type=click.DateTime(_TIME_FORMATS), default=None, help="UTC time.")
-@click.option("--until", type=click.DateTime(_TIME_FORMATS), default=None, help="UTC time.")
+@click.option("--since", type=IsoTime(), default=None, help="Events at or after (ISO 8601; UTC).")
+@click.option("--until", type=IsoTime(), default=None, help="Events at or before (ISO 8601; UTC).")
 def webhooks_replay(
     event_id: str | None,
     subscription: str | None,
@@ -156,8 +171,8 @@ def webhooks_replay(
             event_id=event_id,
             subscription_id=subscription_id,
             built_in=built_in,
-            since=_utc(since),
-            until=_utc(until),
+            since=since,
+            until=until,
         )
     except IssuerError as exc:
         _fail(exc)
@@ -210,10 +225,6 @@ def _subscriber(value: str | None) -> tuple[int | None, bool]:
     if not value.isdigit():
         raise click.BadParameter("a subscription id or 'ptsb'", param_hint="--subscription")
     return int(value), False
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None else None
 
 
 def _worker_name() -> str:

@@ -218,7 +218,7 @@ def list_deliveries(
         query = query.where(WebhookDelivery.state == state)
     if event_id is not None:
         query = query.where(WebhookDelivery.event_id == event_id)
-    rows = list(ctx.session.execute(query).tuples())
+    rows = [(row[0], row[1]) for row in ctx.session.execute(query)]
     attempts: dict[int, list[WebhookAttempt]] = {d.id: [] for d, _ in rows}
     if attempts:
         for attempt in ctx.session.scalars(
