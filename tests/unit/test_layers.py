@@ -24,7 +24,9 @@ def imports_of(path: Path) -> set[str]:
 
 
 def modules(*areas: str) -> list[Path]:
-    return sorted(p for area in areas for p in (PACKAGE / area).rglob("*.py") if "versions" not in p.parts)
+    return sorted(
+        p for area in areas for p in (PACKAGE / area).rglob("*.py") if "versions" not in p.parts
+    )
 
 
 def top(name: str) -> str:
@@ -37,8 +39,28 @@ def test_domain_imports_only_the_standard_library_and_our_errors(path):
         assert top(name) in STDLIB or name.startswith(("issuer.domain", "issuer.errors")), name
 
 
-FLASK_FREE = ["domain", "workflow", "models", "openbadges", "signing", "baking", "verify", "certificates", "migrations"]
-SQL_FREE = ["domain", "api", "web", "public", "openbadges", "signing", "baking", "verify", "certificates"]
+FLASK_FREE = [
+    "domain",
+    "workflow",
+    "models",
+    "openbadges",
+    "signing",
+    "baking",
+    "verify",
+    "certificates",
+    "migrations",
+]
+SQL_FREE = [
+    "domain",
+    "api",
+    "web",
+    "public",
+    "openbadges",
+    "signing",
+    "baking",
+    "verify",
+    "certificates",
+]
 
 
 @pytest.mark.parametrize("path", modules(*FLASK_FREE), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -51,7 +73,16 @@ def test_only_storage_and_use_cases_import_sqlalchemy(path):
     assert not {n for n in imports_of(path) if top(n) == "sqlalchemy"}
 
 
-@pytest.mark.parametrize("path", modules("openbadges", "signing", "baking", "certificates"), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", modules("openbadges", "signing", "baking", "certificates"), ids=lambda p: p.name
+)
 def test_format_packages_do_not_reach_into_use_cases_or_adapters(path):
-    bad = ("issuer.workflow", "issuer.models", "issuer.db", "issuer.api", "issuer.web", "issuer.public")
+    bad = (
+        "issuer.workflow",
+        "issuer.models",
+        "issuer.db",
+        "issuer.api",
+        "issuer.web",
+        "issuer.public",
+    )
     assert not {n for n in imports_of(path) if n.startswith(bad)}
