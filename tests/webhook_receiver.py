@@ -35,11 +35,14 @@ class Request:
 @dataclass
 class WebhookReceiver:
     """``secret`` None skips verification (for tests that move the service's clock far ahead of
-    the receiver's, beyond the Standard Webhooks timestamp tolerance)."""
+    the receiver's, beyond the Standard Webhooks timestamp tolerance); ``redirect`` answers every
+    request with 307 to another path (``paths`` lists every path asked for)."""
 
     secret: str | None = None
     fail_first: int = 0
+    redirect: bool = False
     requests: list[Request] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
     processed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -49,6 +52,13 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.paths.append(self.path)
+                if receiver.redirect:
+                    self.send_response(307)
+                    self.send_header("Location", "/moved")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 status = receiver.receive({k.lower(): v for k, v in self.headers.items()}, body)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
