@@ -125,6 +125,9 @@ def _attempt(services: Services, send: Send, outgoing: Outgoing) -> AttemptResul
     except (IssuerError, OSError, ValueError) as exc:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         return AttemptResult(started_at, _elapsed_ms(began), error=message)
+    except Exception as exc:  # one bad request must not stop the runner
+        log.exception("webhook %s: unexpected error while sending", outgoing.event_id)
+        return AttemptResult(started_at, _elapsed_ms(began), error=type(exc).__name__)
     return AttemptResult(started_at, _elapsed_ms(began), status_code=status)
 
 
