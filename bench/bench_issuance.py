@@ -93,9 +93,6 @@ def fill_awards(app, template: dict, count: int) -> None:
                     credit_hours=template["credit_hours"],
                     status="pending",
                     created_at=now,
-                    delivery_state="pending",
-                    attempts=0,
-                    next_attempt_at=now,
                 )
             )
 

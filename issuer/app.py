@@ -57,7 +57,7 @@ def prepare_storage(services: Services) -> None:
     """Create or upgrade the schema and the board's keys; safe when many workers start at once."""
     settings = services.settings
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(services.db, settings.instance_dir)
+    upgrade(services.db, settings.instance_dir, base_url=settings.base_url)
     with services.db.transaction() as session:
         if not services.db.is_sqlite:  # serialise first-start key creation across workers
             session.execute(text("SELECT pg_advisory_xact_lock(2026112301)"))

@@ -1,29 +1,49 @@
-"""Command-line adapters: `flask --app wsgi accounts create|db upgrade|keys rotate|outbox run|demo`."""
+"""Command-line adapters: `flask --app wsgi accounts|db|keys|webhooks|demo` (and `outbox run`)."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import NoReturn, TypeVar
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from issuer.domain import webhooks as rules
 from issuer.domain.actors import SYSTEM
 from issuer.domain.states import Role
 from issuer.errors import IssuerError
 from issuer.runtime import Services
 from issuer.workflow import accounts, keys
 from issuer.workflow.context import Context
+from issuer.workflow.webhooks import BUILT_IN
 
 T = TypeVar("T")
 
 accounts_cli = AppGroup("accounts", help="Manage accounts and their API tokens.")
 db_cli = AppGroup("db", help="Database schema.")
 keys_cli = AppGroup("keys", help="Signing keys.")
-outbox_cli = AppGroup("outbox", help="PTSB notice delivery.")
+outbox_cli = AppGroup("outbox", help="The former name of the webhooks runner.")
+webhooks_cli = AppGroup("webhooks", help="Signed webhooks: delivery, log, replay, secrets.")
+
+
+class IsoTime(click.ParamType):
+    """An ISO 8601 time such as 2026-03-01, 2026-03-01T12:00 or 2026-03-01T12:00:00.5+01:00;
+    without a zone it is UTC."""
+
+    name = "time"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: object) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 time", param, None)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _services() -> Services:
@@ -36,8 +56,7 @@ def _as_system(fn: Callable[[Context], T]) -> T:
         with svc.db.transaction() as session:
             return fn(svc.context(session, SYSTEM))
     except IssuerError as exc:
-        click.echo(json.dumps({"error": exc.code, "message": exc.message}), err=True)
-        sys.exit(1)
+        _fail(exc)
 
 
 @accounts_cli.command("create")
@@ -92,30 +111,132 @@ def rotate(issuer_id: int) -> None:
     click.echo(json.dumps({"issuer_id": issuer_id, "keys": created}))
 
 
-@outbox_cli.command("run")
+@webhooks_cli.command("run")
 @click.option("--once", is_flag=True, help="One pass, then exit.")
 @click.option(
     "--interval", type=float, default=5.0, show_default=True, help="Seconds between passes."
 )
-def outbox_run(once: bool, interval: float) -> None:
-    """Deliver PTSB notices to PTSB_WEBHOOK_URL; safe to run in several processes at once."""
-    import os
-    import socket
+def webhooks_run(once: bool, interval: float) -> None:
+    """Deliver webhooks (subscribers and PTSB_WEBHOOK_URL); safe in several processes at once."""
     import time
 
     from issuer.workflow.delivery import deliver_due
 
     svc = _services()
     if not svc.settings.ptsb_webhook_url:
-        click.echo("PTSB_WEBHOOK_URL is not set: notices wait in the outbox for the API.", err=True)
-        sys.exit(1)
-    worker = f"{socket.gethostname()}:{os.getpid()}"
+        click.echo("PTSB_WEBHOOK_URL is not set: PTSB's events wait in the outbox.", err=True)
+    worker = _worker_name()
     while True:
         run = deliver_due(svc, worker)
         click.echo(json.dumps({"delivered": run.delivered, "failed": run.failed}))
         if once:
             return
         time.sleep(interval)
+
+
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@click.option(
+    "--interval", type=float, default=5.0, show_default=True, help="Seconds between passes."
+)
+@click.pass_context
+def outbox_run(context: click.Context, once: bool, interval: float) -> None:
+    """The former name of `webhooks run` (PTSB notices are award.issued webhooks now)."""
+    context.invoke(webhooks_run, once=once, interval=interval)
+
+
+@webhooks_cli.command("replay")
+@click.option("--id", "event_id", default=None, help="The webhook-id (msg_...) of one event.")
+@click.option(
+    "--subscription",
+    default=None,
+    help="A subscription id, or 'ptsb' for PTSB_WEBHOOK_URL; without it, --id goes to all.",
+)
+@click.option("--since", type=IsoTime(), default=None, help="Events at or after (ISO 8601; UTC).")
+@click.option("--until", type=IsoTime(), default=None, help="Events at or before (ISO 8601; UTC).")
+def webhooks_replay(
+    event_id: str | None,
+    subscription: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> None:
+    """Send deliveries again now with the SAME webhook-id, so receivers de-duplicate them."""
+    from issuer.workflow import delivery
+
+    subscription_id, built_in = _subscriber(subscription)
+    try:
+        ids, run = delivery.replay(
+            _services(),
+            _worker_name(),
+            event_id=event_id,
+            subscription_id=subscription_id,
+            built_in=built_in,
+            since=since,
+            until=until,
+        )
+    except IssuerError as exc:
+        _fail(exc)
+    click.echo(json.dumps({"replayed": len(ids), "delivered": run.delivered, "failed": run.failed}))
+
+
+@webhooks_cli.command("deliveries")
+@click.option("--subscription", default="ptsb", show_default=True, help="An id, or 'ptsb'.")
+@click.option("--state", type=click.Choice(rules.DELIVERY_STATES), default=None)
+@click.option("--id", "event_id", default=None, help="One event's webhook-id.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+def webhooks_deliveries(
+    subscription: str, state: str | None, event_id: str | None, limit: int
+) -> None:
+    """The delivery log, newest first: one JSON object per delivery, with every attempt."""
+    from issuer.api import present
+    from issuer.workflow import webhooks
+
+    subscription_id, _ = _subscriber(subscription)
+    svc = _services()
+    with svc.db.session() as session:
+        try:
+            records = webhooks.list_deliveries(
+                svc.context(session, SYSTEM),
+                subscription_id,
+                state=state,
+                event_id=event_id,
+                limit=limit,
+            )
+        except IssuerError as exc:
+            _fail(exc)
+        for record in records:
+            click.echo(json.dumps(present.webhook_delivery(record)))
+
+
+@webhooks_cli.command("secret")
+def webhooks_secret() -> None:
+    """Print a fresh whsec_ signing secret (for PTSB_WEBHOOK_SECRET)."""
+    import secrets
+
+    click.echo(rules.secret_from_bytes(secrets.token_bytes(rules.SECRET_BYTES)))
+
+
+def _subscriber(value: str | None) -> tuple[int | None, bool]:
+    """``ptsb`` is the built-in subscriber; anything else a subscription id."""
+    if value is None:
+        return None, False
+    if value == BUILT_IN:
+        return None, True
+    if not value.isdigit():
+        raise click.BadParameter("a subscription id or 'ptsb'", param_hint="--subscription")
+    return int(value), False
+
+
+def _worker_name() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _fail(exc: IssuerError) -> NoReturn:
+    click.echo(json.dumps({"error": exc.code, "message": exc.message}), err=True)
+    sys.exit(1)
 
 
 @click.command("demo")
@@ -128,6 +249,6 @@ def demo() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (accounts_cli, db_cli, keys_cli, outbox_cli):
+    for group in (accounts_cli, db_cli, keys_cli, webhooks_cli, outbox_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)

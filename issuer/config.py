@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from issuer.domain import webhooks
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = PROJECT_ROOT / "schemas"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -34,7 +36,9 @@ class Settings:
     secret_key: str = "dev-only-secret-change-me"  # noqa: S105 - replaced in production
     key_passphrase: bytes | None = None
     ptsb_webhook_url: str | None = None
+    ptsb_webhook_secret: str | None = None
     verify_allow_private: bool = False
+    webhook_allow_private: bool = False
     ptsb_name: str = "Professional Teaching Standards Board"
     ptsb_url: str = "https://ptsb.example.org"
     ptsb_email: str = "credentials@ptsb.example.org"
@@ -49,6 +53,7 @@ class Settings:
             url = "sqlite:///" + str(self.instance_dir / "issuer.sqlite3")
             object.__setattr__(self, "database_url", url)
         object.__setattr__(self, "base_url", _check_base_url(self.base_url))
+        _check_webhook_secret(self.ptsb_webhook_url, self.ptsb_webhook_secret)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,7 +69,9 @@ class Settings:
             secret_key=env.get("SECRET_KEY", defaults.secret_key),
             key_passphrase=_passphrase(env.get("KEY_PASSPHRASE")),
             ptsb_webhook_url=_optional_url("PTSB_WEBHOOK_URL", env.get("PTSB_WEBHOOK_URL")),
+            ptsb_webhook_secret=env.get("PTSB_WEBHOOK_SECRET") or None,
             verify_allow_private=_flag("VERIFY_ALLOW_PRIVATE", env.get("VERIFY_ALLOW_PRIVATE")),
+            webhook_allow_private=_flag("WEBHOOK_ALLOW_PRIVATE", env.get("WEBHOOK_ALLOW_PRIVATE")),
             ptsb_name=env.get("PTSB_NAME", defaults.ptsb_name),
             ptsb_url=env.get("PTSB_URL", defaults.ptsb_url),
             ptsb_email=env.get("PTSB_EMAIL", defaults.ptsb_email),
@@ -115,6 +122,20 @@ def _optional_url(name: str, value: str | None) -> str | None:
     if urlsplit(value).scheme not in ("http", "https"):
         raise ConfigError(f"{name} must be an http(s) URL")
     return value
+
+
+def _check_webhook_secret(url: str | None, secret: str | None) -> None:
+    """PTSB's webhooks are signed like every other: a URL needs a ``whsec_`` secret beside it."""
+    if url and not secret:
+        raise ConfigError(
+            "PTSB_WEBHOOK_SECRET must be set with PTSB_WEBHOOK_URL "
+            "(make one with `flask --app wsgi webhooks secret`)"
+        )
+    if secret:
+        try:
+            webhooks.secret_key(secret)
+        except ValueError as exc:
+            raise ConfigError(f"PTSB_WEBHOOK_SECRET: {exc}") from None
 
 
 def _flag(name: str, value: str | None) -> bool:

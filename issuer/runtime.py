@@ -11,6 +11,7 @@ from issuer.config import Settings
 from issuer.db import Database
 from issuer.domain.actors import Actor
 from issuer.domain.urls import PublicUrls
+from issuer.domain.webhooks import RetryPolicy
 from issuer.workflow.context import Context
 from issuer.workflow.keyring import KeyRing
 from issuer.workflow.publish_ob2 import OpenBadges2
@@ -23,7 +24,8 @@ def utc_now() -> datetime:
 
 @dataclass
 class Services:
-    """Settings, database, URL scheme, key ring and clock: what adapters hand to use cases."""
+    """Settings, database, URL scheme, key ring, clock and webhook retry policy: what adapters
+    hand to use cases (tests replace the clock and the policy)."""
 
     settings: Settings
     db: Database
@@ -31,6 +33,7 @@ class Services:
     keys: KeyRing
     clock: Callable[[], datetime] = utc_now
     publishers: list[Any] = field(default_factory=list)
+    webhook_retry: RetryPolicy = field(default_factory=RetryPolicy)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

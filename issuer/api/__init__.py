@@ -14,6 +14,7 @@ from issuer.api import (  # noqa: F401 - importing a module declares its routes
     ptsb,
     stacks,
     verify,
+    webhooks,
 )
 from issuer.api import errors as api_errors
 from issuer.api.openapi import blueprint as openapi_blueprint

@@ -20,10 +20,12 @@ from issuer.models import (
     Review,
     Stack,
     Submission,
+    WebhookSubscription,
 )
 from issuer.workflow import enrollments, programs, reviews, stacks
 from issuer.workflow.awards import Portfolio
 from issuer.workflow.context import Context
+from issuer.workflow.webhooks import DeliveryRecord
 
 
 def number(value: Decimal | None) -> int | float | None:
@@ -262,7 +264,8 @@ def portfolio(ctx: Context, result: Portfolio) -> dict[str, Any]:
     }
 
 
-def notice(row: Notice) -> dict[str, Any]:
+def notice(row: Notice, delivery_state: str | None = None) -> dict[str, Any]:
+    """A notice; ``delivery_state`` is how far its webhook to PTSB's license system has got."""
     body: dict[str, Any] = {
         "id": row.id,
         "award_id": row.award_id,
@@ -272,10 +275,54 @@ def notice(row: Notice) -> dict[str, Any]:
         "credit_hours": number(row.credit_hours),
         "status": row.status,
         "created_at": when(row.created_at),
-        "delivery_state": row.delivery_state,
+        "delivery_state": delivery_state,
     }
     if row.status == "acknowledged":
         body["license_number"] = row.license_number
         body["certificate_reference"] = row.certificate_reference
         body["acknowledged_on"] = when(row.acknowledged_on)
     return body
+
+
+def webhook_subscription(row: WebhookSubscription, *, with_secret: bool = False) -> dict[str, Any]:
+    """A subscription; the secret only in the answer that created it."""
+    body: dict[str, Any] = {
+        "id": row.id,
+        "issuer_id": row.issuer_id,
+        "url": row.url,
+        "event_types": list(row.event_types),
+        "description": row.description,
+        "active": row.deleted_at is None,
+        "created_at": when(row.created_at),
+        "deleted_at": when(row.deleted_at),
+    }
+    if with_secret:
+        body["secret"] = row.secret
+    return body
+
+
+def webhook_delivery(record: DeliveryRecord) -> dict[str, Any]:
+    """One delivery with its log of attempts (oldest first)."""
+    delivery, event = record.delivery, record.event
+    return {
+        "id": delivery.id,
+        "webhook_id": event.id,
+        "event_type": event.type,
+        "event_created_at": when(event.created_at),
+        "subscription_id": delivery.subscription_id,
+        "state": delivery.state,
+        "attempts": delivery.attempts,
+        "next_attempt_at": when(delivery.next_attempt_at) if delivery.state == "pending" else None,
+        "delivered_at": when(delivery.delivered_at),
+        "last_status": delivery.last_status,
+        "last_error": delivery.last_error,
+        "log": [
+            {
+                "at": when(a.at),
+                "status_code": a.status_code,
+                "error": a.error,
+                "duration_ms": a.duration_ms,
+            }
+            for a in record.attempts
+        ],
+    }

@@ -27,9 +27,13 @@ api = area("ptsb", "PTSB")
 )
 def list_notices() -> dict[str, Any]:
     status = request.args.get("status") or None
-    return read(
-        lambda ctx: {"items": [present.notice(n) for n in notices.list_notices(ctx, status)]}
-    )
+
+    def run(ctx: Any) -> dict[str, Any]:
+        rows = notices.list_notices(ctx, status)
+        states = notices.delivery_states(ctx, [n.award_id for n in rows])
+        return {"items": [present.notice(n, states.get(n.award_id)) for n in rows]}
+
+    return read(run)
 
 
 @api.route(
@@ -42,17 +46,19 @@ def list_notices() -> dict[str, Any]:
 def acknowledge(notice_id: int) -> dict[str, Any]:
     body = json_body("acknowledge")
     on = _date(body.get("date"))
-    return write(
-        lambda ctx: present.notice(
-            notices.acknowledge(
-                ctx,
-                notice_id,
-                license_number=body["license_number"],
-                certificate_reference=body["certificate_reference"],
-                on=on,
-            )
+
+    def run(ctx: Any) -> dict[str, Any]:
+        notice = notices.acknowledge(
+            ctx,
+            notice_id,
+            license_number=body["license_number"],
+            certificate_reference=body["certificate_reference"],
+            on=on,
         )
-    )
+        states = notices.delivery_states(ctx, [notice.award_id])
+        return present.notice(notice, states.get(notice.award_id))
+
+    return write(run)
 
 
 @api.route(

@@ -9,6 +9,12 @@ from issuer.models.issuers import Issuer, SigningKey
 from issuer.models.oauth import OAuthClient, OAuthCode, OAuthToken, ReceivedCredential
 from issuer.models.outbox import Notice
 from issuer.models.programs import Program, ProgramVersion, Stack, StackProgram
+from issuer.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Account",
@@ -34,4 +40,8 @@ __all__ = [
     "Stack",
     "StackProgram",
     "Submission",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

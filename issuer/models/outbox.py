@@ -1,11 +1,14 @@
-"""PTSB completion notices: an outbox written with the award, delivered at least once."""
+"""PTSB completion notices: one per award, acknowledged by PTSB when it records the license.
+
+Their delivery to PTSB's license system is a webhook (``award.issued``, issuer/models/webhooks.py).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
@@ -26,10 +29,3 @@ class Notice(Base):
     certificate_reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
     acknowledged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    delivery_state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -16,6 +16,8 @@ twice ``timeout``. ``opened`` records the URLs requested, for diagnostics and te
 ``LocalFirstFetcher`` answers URLs under our own ``BASE_URL`` from a lookup function (the API
 passes the stored published documents) and hands every other URL to the HTTP fetcher, so our
 own badges verify without the network. ``MemoFetcher`` fetches each URL once per verification.
+
+``SafeHttpFetcher.post`` sends webhooks under the same address rules, following no redirect.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ FETCH_TIMEOUT_SECONDS = 10.0
 MAX_REDIRECTS = 3
 MAX_URL_LENGTH = 2048
 USER_AGENT = "ptsb-badge-verifier/1 (+Open Badges 2.0 and 3.0 verification)"
+WEBHOOK_USER_AGENT = "ptsb-badge-issuer-webhooks/1"
 ACCEPT = "application/ld+json, application/json;q=0.9, application/jose;q=0.8, */*;q=0.1"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _READ_STEP = 64 * 1024
@@ -178,7 +181,7 @@ class SafeHttpFetcher:
         current = url
         for _ in range(self.max_redirects + 1):
             target = self.check(current)
-            answer, location = self._get(target, current, deadline)
+            answer, location = self._request(target, current, deadline)
             if location is None:
                 return answer
             current = urljoin(current, location)
@@ -209,16 +212,36 @@ class SafeHttpFetcher:
         """Whether configuration lets this one address through the check."""
         return any(address in network for network in self.allow_networks)
 
-    def _get(self, target: _Target, url: str, deadline: float) -> tuple[Fetched, str | None]:
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> Fetched:
+        """POST ``body`` to ``url`` under the same address rules; a redirect is answered as is,
+        never followed (webhook receivers must answer at the URL they registered)."""
+        deadline = self.clock() + self.timeout
+        target = self.check(url)
+        request = {"Host": target.host_header, "User-Agent": WEBHOOK_USER_AGENT, **headers}
+        answer, _ = self._request(target, url, deadline, method="POST", headers=request, body=body)
+        return answer
+
+    def _request(
+        self,
+        target: _Target,
+        url: str,
+        deadline: float,
+        *,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> tuple[Fetched, str | None]:
         """One request to the checked address; a redirect answers its Location instead."""
         self.opened.append(url)
         remaining = self._remaining(deadline, url)
         pool = _pool(target, urllib3.Timeout(connect=remaining, read=remaining), self.ca_certs)
         try:
             response = pool.urlopen(
-                "GET",
+                method,
                 target.path,
-                headers={
+                body=body,
+                headers=headers
+                or {
                     "Host": target.host_header,
                     "Accept": ACCEPT,
                     "Accept-Encoding": "gzip, identity",

@@ -5,12 +5,13 @@ from __future__ import annotations
 from issuer.domain.states import ProgramStatus, Role, check_program_transition
 from issuer.errors import Forbidden
 from issuer.models import Issuer, Program
-from issuer.workflow import audit, programs, publishing
+from issuer.workflow import audit, events, programs, publishing
 from issuer.workflow.context import Context
 
 
 def approve(ctx: Context, program_id: int, comment: str | None = None) -> programs.ProgramView:
-    """Approve the submitted version; the one it replaces is superseded but its awards stand."""
+    """Approve the submitted version; the one it replaces is superseded but its awards stand.
+    The ``program.approved`` event is written in the same transaction."""
     version = _decidable(ctx, program_id)
     check_program_transition(ProgramStatus(version.status), ProgramStatus.APPROVED)
     previous = programs.view(ctx, program_id).approved
@@ -22,6 +23,7 @@ def approve(ctx: Context, program_id: int, comment: str | None = None) -> progra
     version.decided_at = ctx.now
     ctx.session.flush()
     publishing.publish_program_version(ctx, version)
+    events.program_approved(ctx, ctx.get(Program, program_id).issuer_id, version, previous)
     audit.record(
         ctx, "program.approved", "program", program_id, version=version.version, comment=comment
     )

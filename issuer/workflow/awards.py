@@ -17,7 +17,7 @@ from issuer.domain.credentials import (
 from issuer.domain.states import AwardStatus, Role
 from issuer.errors import Conflict, Forbidden
 from issuer.models import Award, Earner, Enrollment, Notice, Program, Stack
-from issuer.workflow import audit, publishing, stacks
+from issuer.workflow import audit, events, publishing, stacks
 from issuer.workflow.context import Context
 
 
@@ -49,7 +49,8 @@ def get_award(ctx: Context, award_id: str) -> Award:
 
 
 def revoke(ctx: Context, award_id: str, reason: str) -> Award:
-    """Revoke with a reason; published documents and status lists change in the same transaction."""
+    """Revoke with a reason; published documents, status lists and the ``award.revoked`` event
+    change in the same transaction."""
     ctx.actor.require_role(Role.ISSUER_ADMIN)
     award = ctx.get(Award, award_id, lock=True)
     ctx.actor.require_issuer(award.issuer_id)
@@ -60,6 +61,7 @@ def revoke(ctx: Context, award_id: str, reason: str) -> Award:
     award.revoked_at = ctx.now
     ctx.session.flush()
     publishing.publish_revocation(ctx, award)
+    events.award_revoked(ctx, award)
     audit.record(ctx, "award.revoked", "award", award_id, reason=reason)
     return award
 

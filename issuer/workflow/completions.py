@@ -18,7 +18,7 @@ from issuer.domain.credentials import expiry, stack_progress
 from issuer.domain.states import AwardKind, AwardStatus, EnrollmentStatus, Role
 from issuer.errors import Conflict, InvalidTransition, ValidationFailed
 from issuer.models import Award, Enrollment, Program, ProgramVersion, Stack
-from issuer.workflow import audit, notices, publishing, stacks
+from issuer.workflow import audit, events, notices, publishing, stacks
 from issuer.workflow.context import Context
 from issuer.workflow.enrollments import earned_program_ids, set_status
 from issuer.workflow.reviews import latest_submission, scores_for
@@ -101,7 +101,8 @@ def _stack_award(ctx: Context, stack: Stack, earner_id: int) -> Award:
 def _new_award(
     ctx: Context, *, kind: AwardKind, validity_days: int | None, **fields: object
 ) -> Award:
-    """Insert the award with its PTSB notice and audit entry, then publish it (same transaction)."""
+    """Insert the award with its PTSB notice, ``award.issued`` event and audit entry, then publish
+    it: all in the same transaction, so a failure anywhere leaves none of them."""
     award = Award(
         id=str(uuid.uuid4()),
         kind=kind.value,
@@ -113,7 +114,7 @@ def _new_award(
     )
     ctx.session.add(award)
     ctx.session.flush()
-    notices.create_notice(ctx, award)
+    events.award_issued(ctx, award, notices.create_notice(ctx, award))
     publishing.publish_award(ctx, award)
     audit.record(ctx, "award.issued", "award", award.id, kind=kind.value, earner_id=award.earner_id)
     return award

@@ -44,3 +44,32 @@ def test_base_url_trailing_slash_is_dropped():
 def test_passphrase_and_flags_are_read():
     settings = Settings.from_env({"KEY_PASSPHRASE": "s3cret", "VERIFY_ALLOW_PRIVATE": "true"})
     assert settings.key_passphrase == b"s3cret" and settings.verify_allow_private
+
+
+def test_ptsb_webhook_url_needs_its_secret():
+    with pytest.raises(ConfigError, match="PTSB_WEBHOOK_SECRET"):
+        Settings.from_env({"PTSB_WEBHOOK_URL": "https://license.example.org/hooks"})
+
+
+def test_malformed_ptsb_webhook_secret_names_the_variable():
+    with pytest.raises(ConfigError, match="PTSB_WEBHOOK_SECRET"):
+        Settings.from_env(
+            {"PTSB_WEBHOOK_URL": "https://l.example.org/h", "PTSB_WEBHOOK_SECRET": "hunter2"}
+        )
+
+
+def test_webhook_settings_are_read():
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    settings = Settings.from_env(
+        {
+            "PTSB_WEBHOOK_URL": "https://l.example.org/h",
+            "PTSB_WEBHOOK_SECRET": secret,
+            "WEBHOOK_ALLOW_PRIVATE": "yes",
+        }
+    )
+    assert settings.ptsb_webhook_secret == secret and settings.webhook_allow_private
+
+
+def test_webhook_allow_private_must_be_a_flag():
+    with pytest.raises(ConfigError, match="WEBHOOK_ALLOW_PRIVATE"):
+        Settings.from_env({"WEBHOOK_ALLOW_PRIVATE": "maybe"})

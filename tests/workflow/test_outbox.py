@@ -1,59 +1,37 @@
-"""PTSB notice delivery (SPEC §2, §6): at least once, retried with back-off, claimed safely."""
+"""PTSB notice delivery (SPEC §2, §6): every award reaches PTSB_WEBHOOK_URL as an ``award.issued``
+webhook carrying its notice id, at least once, retried with back-off, claimed safely."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
 
 from issuer import create_app
 from issuer.domain.actors import SYSTEM
-from issuer.models import Notice
-from issuer.workflow import notices
+from issuer.domain.webhooks import RetryPolicy
+from issuer.models import Notice, WebhookDelivery, WebhookEvent
+from issuer.workflow import webhooks
 from issuer.workflow.delivery import DeliveryRun, deliver_due
+from tests.webhook_receiver import WebhookReceiver
 
-
-class Receiver:
-    """A webhook endpoint on loopback that fails the first ``failures`` requests with 500."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.failures = failures
-        self.received: list[dict[str, object]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                receiver.received.append(body)
-                failing = receiver.failures > 0
-                receiver.failures -= 1
-                self.send_response(500 if failing else 204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/ptsb/notices"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+PTSB_SECRET = "whsec_cHRzYiBsaWNlbnNlIHN5c3RlbSB0ZXN0IHNlY3JldCE="
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    created = Receiver(failures=1)
+def receiver() -> Iterator[WebhookReceiver]:
+    created = WebhookReceiver(secret=None, fail_first=1)  # the tests below move the clock
     yield created
-    created.server.shutdown()
-    created.server.server_close()
+    created.close()
 
 
 @pytest.fixture
 def webhook_app(settings, receiver):
-    app = create_app(settings.with_changes(ptsb_webhook_url=receiver.url))
+    app = create_app(
+        settings.with_changes(ptsb_webhook_url=receiver.url, ptsb_webhook_secret=PTSB_SECRET)
+    )
     yield app
     app.extensions["issuer.services"].db.dispose()
 
@@ -69,56 +47,110 @@ def completed(webhook_app):
     return api.complete(admin, enrollment_id)
 
 
+def later(services, delta: timedelta) -> None:
+    real_clock = services.clock
+    services.clock = lambda: real_clock() + delta
+
+
 def test_failed_delivery_is_retried_after_backoff_until_delivered(webhook_app, receiver, completed):
     services = webhook_app.extensions["issuer.services"]
-    assert deliver_due(services, "w1").failed == 1
+    assert deliver_due(services, "w1") == DeliveryRun(0, 2)  # program.approved and award.issued
     assert deliver_due(services, "w1") == DeliveryRun(0, 0)  # not due yet
-    real_clock = services.clock
-    services.clock = lambda: real_clock() + timedelta(minutes=5)
-    assert deliver_due(services, "w1").delivered == 1
-    assert [r["award_id"] for r in receiver.received] == [completed["id"], completed["id"]]
+    later(services, timedelta(minutes=5))
+    assert deliver_due(services, "w1") == DeliveryRun(2, 0)
+    issued = receiver.of_type("award.issued")
+    assert [r.payload["data"]["award_id"] for r in issued] == [completed["id"], completed["id"]]
+    assert [r.status for r in issued] == [500, 204]
     with services.db.session() as session:
-        notice = session.scalar(select(Notice))
-        assert (notice.delivery_state, notice.attempts) == ("delivered", 2)
+        delivery = session.scalar(
+            select(WebhookDelivery)
+            .join(WebhookEvent)
+            .where(WebhookEvent.type == "award.issued", WebhookDelivery.subscription_id.is_(None))
+        )
+        assert (delivery.state, delivery.attempts) == ("delivered", 2)
 
 
-def test_delivered_notice_is_not_sent_again(webhook_app, receiver, completed):
+def test_award_issued_carries_the_notice_to_acknowledge(webhook_app, receiver, completed):
     services = webhook_app.extensions["issuer.services"]
-    receiver.failures = 0
-    assert deliver_due(services, "w1").delivered == 1
+    receiver.fail_first = 0
+    deliver_due(services, "w1")
+    with services.db.session() as session:
+        notice = session.scalar(select(Notice).where(Notice.award_id == completed["id"]))
+    data = receiver.of_type("award.issued")[0].payload["data"]
+    assert data["notice_id"] == notice.id
+    assert data["credit_hours"] == 0.5
+    assert data["assertion_url"] == completed["ob2"]["assertion"]
+
+
+def test_delivered_webhook_is_not_sent_again(webhook_app, receiver, completed):
+    services = webhook_app.extensions["issuer.services"]
+    receiver.fail_first = 0
+    assert deliver_due(services, "w1").delivered == 2
+    later(services, timedelta(days=1))
     assert deliver_due(services, "w1").delivered == 0
-    assert len(receiver.received) == 1
+    assert len(receiver.requests) == 2
 
 
-def test_two_workers_never_claim_the_same_notice(webhook_app, completed):
+def test_two_workers_never_claim_the_same_delivery(webhook_app, completed):
     services = webhook_app.extensions["issuer.services"]
+    built_in = (services.settings.ptsb_webhook_url, PTSB_SECRET)
     with services.db.transaction() as session:
-        first = notices.claim_due(services.context(session, SYSTEM), "w1")
+        first = webhooks.claim_due(services.context(session, SYSTEM), "w1", built_in=built_in)
     with services.db.transaction() as session:
-        second = notices.claim_due(services.context(session, SYSTEM), "w2")
-    assert [n.award_id for n in first] == [completed["id"]] and second == []
+        second = webhooks.claim_due(services.context(session, SYSTEM), "w2", built_in=built_in)
+    assert len(first) == 2 and second == []
 
 
 def test_expired_lease_lets_another_worker_take_over(webhook_app, completed):
-    """A worker killed mid-send loses its lease; the notice is delivered by another."""
+    """A worker killed mid-send loses its lease; the delivery is sent by another."""
     services = webhook_app.extensions["issuer.services"]
+    built_in = (services.settings.ptsb_webhook_url, PTSB_SECRET)
     with services.db.transaction() as session:
-        notices.claim_due(services.context(session, SYSTEM), "crashed")
-    real_clock = services.clock
-    services.clock = lambda: real_clock() + notices.LEASE + timedelta(seconds=1)
+        webhooks.claim_due(services.context(session, SYSTEM), "crashed", built_in=built_in)
+    later(services, webhooks.LEASE + timedelta(seconds=1))
     with services.db.transaction() as session:
-        taken = notices.claim_due(services.context(session, SYSTEM), "w2")
-    assert [n.claimed_by for n in taken] == ["w2"]
+        taken = webhooks.claim_due(services.context(session, SYSTEM), "w2", built_in=built_in)
+    with services.db.session() as session:
+        owners = set(session.scalars(select(WebhookDelivery.claimed_by)))
+    assert len(taken) == 2 and owners == {"w2"}
 
 
-def test_notices_survive_a_restart(settings, receiver, webhook_app, completed):
+def test_without_ptsb_webhook_url_ptsb_events_wait_in_the_outbox(settings, completed_elsewhere):
+    """Until PTSB_WEBHOOK_URL is set, nothing is sent to PTSB and nothing is lost."""
+    app = create_app(settings)
+    services = app.extensions["issuer.services"]
+    assert deliver_due(services, "w1") == DeliveryRun(0, 0)
+    with services.db.session() as session:
+        states = list(session.scalars(select(WebhookDelivery.state)))
+    app.extensions["issuer.services"].db.dispose()
+    assert states == ["pending", "pending"]
+
+
+@pytest.fixture
+def completed_elsewhere(settings):
+    """An award made by an app without PTSB_WEBHOOK_URL."""
+    from tests.conftest import Api
+
+    app = create_app(settings)
+    api = Api(app.test_client(), app.test_cli_runner())
+    issuer_id, admin = api.issuer()
+    program_id = api.approved_program(admin, issuer_id)
+    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id)
+    award = api.complete(admin, enrollment_id)
+    app.extensions["issuer.services"].db.dispose()
+    return award
+
+
+def test_webhooks_survive_a_restart(settings, receiver, webhook_app, completed):
     webhook_app.extensions["issuer.services"].db.dispose()
-    restarted = create_app(settings.with_changes(ptsb_webhook_url=receiver.url))
-    receiver.failures = 0
-    assert deliver_due(restarted.extensions["issuer.services"], "w9").delivered == 1
+    restarted = create_app(
+        settings.with_changes(ptsb_webhook_url=receiver.url, ptsb_webhook_secret=PTSB_SECRET)
+    )
+    receiver.fail_first = 0
+    assert deliver_due(restarted.extensions["issuer.services"], "w9").delivered == 2
     restarted.extensions["issuer.services"].db.dispose()
 
 
 @pytest.mark.parametrize(("attempts", "seconds"), [(1, 30), (2, 60), (5, 480), (40, 6 * 3600)])
 def test_backoff_is_exponential_and_capped(attempts, seconds):
-    assert notices.backoff(attempts) == timedelta(seconds=seconds)
+    assert RetryPolicy().delay(attempts) == timedelta(seconds=seconds)
