@@ -23,6 +23,7 @@ from issuer.models import (
 )
 from issuer.workflow import enrollments, programs, reviews, stacks
 from issuer.workflow.awards import Portfolio
+from issuer.workflow.bulk_import import CREATED, EXISTING, UPDATED, ImportReport
 from issuer.workflow.context import Context
 
 
@@ -279,3 +280,22 @@ def notice(row: Notice) -> dict[str, Any]:
         body["certificate_reference"] = row.certificate_reference
         body["acknowledged_on"] = when(row.acknowledged_on)
     return body
+
+
+def import_report(report: ImportReport) -> dict[str, Any]:
+    return {
+        "dry_run": report.dry_run,
+        "rows": len(report.outcomes),
+        "earners": {name: report.count("earner", name) for name in (CREATED, UPDATED, EXISTING)},
+        "enrollments": {name: report.count("enrollment", name) for name in (CREATED, EXISTING)},
+        "results": [
+            {
+                report.position_name: o.position,
+                "earner_id": o.earner_id,
+                "earner": o.earner,
+                "enrollment_id": o.enrollment_id,
+                "enrollment": o.enrollment,
+            }
+            for o in report.outcomes
+        ],
+    }
