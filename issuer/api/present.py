@@ -23,6 +23,7 @@ from issuer.models import (
 )
 from issuer.workflow import enrollments, programs, reviews, stacks
 from issuer.workflow.awards import Portfolio
+from issuer.workflow.bulk_completion import OUTCOMES, BulkCompletion
 from issuer.workflow.bulk_import import CREATED, EXISTING, UPDATED, ImportReport
 from issuer.workflow.context import Context
 
@@ -297,5 +298,16 @@ def import_report(report: ImportReport) -> dict[str, Any]:
                 "enrollment": o.enrollment,
             }
             for o in report.outcomes
+        ],
+    }
+
+
+def bulk_completion(result: BulkCompletion) -> dict[str, Any]:
+    return {
+        "counts": {name: result.count(name) for name in OUTCOMES},
+        "remaining": result.remaining,
+        "results": [
+            {key: value for key, value in vars(o).items() if value is not None}
+            for o in result.outcomes
         ],
     }
