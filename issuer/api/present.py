@@ -26,6 +26,7 @@ from issuer.workflow.awards import Portfolio
 from issuer.workflow.bulk_completion import OUTCOMES, BulkCompletion
 from issuer.workflow.bulk_import import CREATED, EXISTING, UPDATED, ImportReport
 from issuer.workflow.context import Context
+from issuer.workflow.exports import CompletionRecord
 
 
 def number(value: Decimal | None) -> int | float | None:
@@ -311,3 +312,11 @@ def bulk_completion(result: BulkCompletion) -> dict[str, Any]:
             for o in result.outcomes
         ],
     }
+
+
+def completion_record(record: CompletionRecord) -> dict[str, Any]:
+    body = dict(vars(record))
+    body["credit_hours"] = number(record.credit_hours)
+    body["awarded_on"] = when(record.awarded_on)
+    body["expires_on"] = when(record.expires_on)
+    return body
