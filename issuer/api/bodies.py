@@ -18,9 +18,8 @@ _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 
 def json_body(schema: str, *, optional: bool = False) -> dict[str, Any]:
     """The request's JSON object, checked against ``schemas/api/<schema>.json``."""
-    body = json_document(optional=optional)
-    if body is None:
-        body = {}
+    raw = _raw_json(optional)
+    body = {} if raw is None else _parsed(raw)
     if not isinstance(body, dict):
         raise ValidationFailed(
             "The body must be a JSON object.", fields={"(body)": "must be an object"}
@@ -32,11 +31,14 @@ def json_body(schema: str, *, optional: bool = False) -> dict[str, Any]:
     return body
 
 
-def json_document(*, optional: bool = False) -> object:
-    """The request's JSON value of any type (None when an optional body is absent), unchecked."""
-    raw = _raw_json(optional)
-    if raw is None:
-        return None
+def json_document() -> object:
+    """The request's JSON value of any type (an array of rows...), not yet checked."""
+    raw = _raw_json(optional=False)
+    assert raw is not None  # noqa: S101 - a required body is never None
+    return _parsed(raw)
+
+
+def _parsed(raw: bytes) -> object:
     try:
         return json.loads(raw, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

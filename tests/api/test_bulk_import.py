@@ -374,9 +374,12 @@ def test_other_media_type_answers_415(api, district):
     assert (response.status_code, response.get_json()["error"]) == (415, "unsupported_media_type")
 
 
-def test_json_body_that_is_not_an_array_answers_422(api, district):
+@pytest.mark.parametrize("raw", ['{"email": "a@b.org", "name": "A"}', "null", '"rows"', "42"])
+def test_json_body_that_is_not_an_array_answers_422(api, district, raw):
     issuer_id, admin = district
-    response = api.call("POST", f"/issuers/{issuer_id}/imports", admin, {"email": "a@b.org"})
+    response = api.call(
+        "POST", f"/issuers/{issuer_id}/imports", admin, data=raw, content_type="application/json"
+    )
     assert (response.status_code, set(response.get_json()["fields"])) == (422, {"(body)"})
 
 
