@@ -23,8 +23,8 @@ from issuer.workflow.context import Context
 Transact = Callable[[Callable[[Context], Any]], Any]
 """Runs a use case in one transaction of its own (the adapter's ``write``)."""
 
-MAX_PER_CALL = 200
-"""Enrollments per call: about five seconds of signing and baking."""
+MAX_PER_CALL = 100
+"""Enrollments per call: 3-10 seconds of signing and baking (30-100 ms an award)."""
 
 AWARDED, ALREADY_AWARDED, NOT_PASSED, NOT_FOUND, REFUSED = (
     "awarded",

@@ -3,10 +3,14 @@ one award each, reported per enrollment, idempotent when re-run."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from issuer.config import SCHEMAS_DIR
+from issuer.workflow import bulk_completion
+from issuer.workflow.bulk_completion import MAX_PER_CALL
 from tests.conftest import Api
 
 
@@ -115,8 +119,6 @@ def test_all_passed_awards_every_passed_enrollment_of_this_issuer_only(api, dist
 
 
 def test_all_passed_takes_a_batch_and_says_how_many_remain(api, district, program, monkeypatch):
-    from issuer.workflow import bulk_completion
-
     monkeypatch.setattr(bulk_completion, "MAX_PER_CALL", 1)
     issuer_id, admin = district
     passed = sorted(api.passed_enrollment(admin, issuer_id, program)[0] for _ in range(2))
@@ -149,8 +151,13 @@ def test_body_must_name_enrollments_or_all_passed(api, district, body):
 
 def test_more_ids_than_one_call_takes_answer_422(api, district):
     issuer_id, admin = district
-    response = confirm(api, issuer_id, admin, {"enrollment_ids": list(range(1, 202))})
+    response = confirm(api, issuer_id, admin, {"enrollment_ids": list(range(1, MAX_PER_CALL + 2))})
     assert response.status_code == 422 and "enrollment_ids" in response.get_json()["fields"]
+
+
+def test_request_schema_documents_the_per_call_limit():
+    schema = json.loads((SCHEMAS_DIR / "api" / "bulk_completion.json").read_text())
+    assert schema["properties"]["enrollment_ids"]["maxItems"] == MAX_PER_CALL
 
 
 @pytest.mark.parametrize("who", ["reviewer", "other_admin", "ptsb"])
