@@ -65,6 +65,18 @@ class ValidationFailed(IssuerError):
         super().__init__(message, code=code)
 
 
+class RowsRejected(ValidationFailed):
+    """Rows of a bulk request are invalid and nothing was done; ``problems`` names each one
+    (its line or index, the field, a stable code and the reason)."""
+
+    code = "rows_rejected"
+    message = "Some rows are invalid; nothing was imported."
+
+    def __init__(self, message: str, *, problems: list[dict[str, object]]) -> None:
+        self.problems = problems
+        super().__init__(message)
+
+
 class PayloadTooLarge(IssuerError):
     code = "payload_too_large"
     message = "The request body is too large."

@@ -9,6 +9,8 @@ from issuer.api import (  # noqa: F401 - importing a module declares its routes
     awards,
     earners,
     enrollments,
+    exports,
+    imports,
     issuers,
     programs,
     ptsb,

@@ -10,7 +10,7 @@ from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import QueryParam, area
-from issuer.workflow import awards, completions
+from issuer.workflow import awards, bulk_completion, completions
 
 api = area("awards", "Awards")
 
@@ -60,3 +60,21 @@ def get_award(award_id: Any) -> dict[str, Any]:
 def revoke(award_id: Any) -> dict[str, Any]:
     reason = json_body("revoke")["reason"]
     return write(lambda ctx: present.award(ctx, awards.revoke(ctx, str(award_id), reason)))
+
+
+@api.route(
+    "/issuers/<int:issuer_id>/completions",
+    "POST",
+    "Confirm passed enrollments in bulk: one award each, idempotent, reported per enrollment",
+    body="bulk_completion",
+    errors=(401, 403, 404, 422),
+)
+def confirm_completions(issuer_id: int) -> dict[str, Any]:
+    body = json_body("bulk_completion")
+    result = bulk_completion.confirm_passed(
+        write,
+        issuer_id,
+        body.get("enrollment_ids"),
+        all_passed=body.get("all_passed", False),
+    )
+    return present.bulk_completion(result)

@@ -19,15 +19,7 @@ _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 def json_body(schema: str, *, optional: bool = False) -> dict[str, Any]:
     """The request's JSON object, checked against ``schemas/api/<schema>.json``."""
     raw = _raw_json(optional)
-    if raw is None:
-        body: object = {}
-    else:
-        try:
-            body = json.loads(raw, parse_constant=_refuse_constant)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BadRequest(f"The body is not valid JSON: {exc}", code="malformed_json") from None
-        except RecursionError:
-            raise BadRequest("The body is nested too deeply.", code="malformed_json") from None
+    body = {} if raw is None else _parsed(raw)
     if not isinstance(body, dict):
         raise ValidationFailed(
             "The body must be a JSON object.", fields={"(body)": "must be an object"}
@@ -37,6 +29,33 @@ def json_body(schema: str, *, optional: bool = False) -> dict[str, Any]:
     if errors:
         raise ValidationFailed(fields={_field(err): err.message for err in errors})
     return body
+
+
+def json_document() -> object:
+    """The request's JSON value of any type (an array of rows...), not yet checked."""
+    raw = _raw_json(optional=False)
+    assert raw is not None  # noqa: S101 - a required body is never None
+    return _parsed(raw)
+
+
+def _parsed(raw: bytes) -> object:
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}", code="malformed_json") from None
+    except RecursionError:
+        raise BadRequest("The body is nested too deeply.", code="malformed_json") from None
+
+
+def item_problems(schema: str, item: object) -> dict[str, str]:
+    """What is wrong with one item of an array body (``schemas/api/<schema>.json`` ``items``),
+    by field; control characters are refused as everywhere else."""
+    try:
+        reject_control_characters(item)
+    except ValidationFailed as exc:
+        return exc.fields
+    errors = sorted(_item_validator(schema).iter_errors(item), key=lambda err: list(err.path))
+    return {_field(err): err.message for err in errors}
 
 
 MAX_DEPTH = 32
@@ -72,13 +91,29 @@ def reject_control_characters(value: object, path: str = "", depth: int = 0) -> 
             reject_control_characters(item, f"{path}[{index}]", depth + 1)
 
 
+def has_body() -> bool:
+    length = request.content_length
+    return bool(length) or request.headers.get("Transfer-Encoding", "").lower() == "chunked"
+
+
+def upload_bytes() -> bytes:
+    """The raw request body of an upload (a CSV file...), refused over the 10 MiB upload limit."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    length = request.content_length
+    if length is not None and length > limit:
+        raise PayloadTooLarge(f"Uploads are limited to {limit} bytes.")
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"Uploads are limited to {limit} bytes.")
+    return data
+
+
 def _raw_json(optional: bool) -> bytes | None:
     limit = current_app.config["MAX_JSON_BYTES"]
     length = request.content_length
     if length is not None and length > limit:
         raise PayloadTooLarge(f"JSON bodies are limited to {limit} bytes.")
-    has_body = bool(length) or request.headers.get("Transfer-Encoding", "").lower() == "chunked"
-    if not has_body:
+    if not has_body():
         if optional:
             return None
         raise ValidationFailed("A JSON body is required.", fields={"(body)": "required"})
@@ -108,6 +143,16 @@ def _load(directory: str, name: str) -> Draft202012Validator:
     schema = json.loads((Path(directory) / f"{name}.json").read_text())
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@cache
+def _load_items(directory: str, name: str) -> Draft202012Validator:
+    items = _load(directory, name).schema["items"]
+    return Draft202012Validator(items, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _item_validator(name: str) -> Draft202012Validator:
+    return _load_items(str(current_app.config["API_SCHEMAS_DIR"]), name)
 
 
 def validator(name: str) -> Draft202012Validator:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
@@ -68,3 +68,21 @@ def write(fn: Callable[[Context], T]) -> T:
     for hook in contexts[0].after_commit:
         hook()
     return result
+
+
+def stream(fn: Callable[[Context], Iterator[T]]) -> Iterator[T]:
+    """Run a reading use case lazily, as a response streams; the session lives until it ends.
+
+    Check permissions with ``read`` first: this one runs after the status line is sent.
+    """
+    svc = services()
+    actor = current_actor()
+
+    def generate() -> Iterator[T]:
+        session = svc.db.session()
+        try:
+            yield from fn(svc.context(session, actor))
+        finally:
+            session.close()
+
+    return generate()

@@ -66,6 +66,8 @@ def render_issuer_error(error: e.IssuerError) -> Response | tuple[str, int]:
     extra: dict[str, object] = {}
     if isinstance(error, e.ValidationFailed) and error.fields:
         extra["fields"] = error.fields
+    if isinstance(error, e.RowsRejected):
+        extra["problems"] = error.problems
     return error_response(error.code, error.message, status_for(error), **extra)
 
 

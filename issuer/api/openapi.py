@@ -84,6 +84,14 @@ def _operation(
             "required": not op.body_optional,
             "content": {"application/json": {"schema": ref}},
         }
+    if op.csv_body:
+        content = body.setdefault("requestBody", {"required": True, "content": {}})["content"]
+        content["text/csv"] = {
+            "schema": {
+                "type": "string",
+                "description": "UTF-8 CSV with a header line; the same columns as the JSON rows.",
+            }
+        }
     if op.multipart:
         content = body.setdefault("requestBody", {"required": False, "content": {}})["content"]
         content["multipart/form-data"] = {
@@ -103,12 +111,11 @@ def _param(q: Any, where: str) -> dict[str, Any]:
 
 
 def _responses(op: Operation) -> dict[str, Any]:
-    ok = {"type": "object"}
     responses: dict[str, Any] = {}
     for status in (op.status, *op.extra_statuses):
         responses[str(status)] = {
             "description": "Success",
-            "content": {media: {"schema": ok} for media in op.produces},
+            "content": {media: {"schema": _success_schema(media)} for media in op.produces},
         }
     error_ref = {"$ref": "#/components/schemas/Error"}
     for status in sorted({*op.errors, 400, 413, 415} if op.body else set(op.errors)):
@@ -117,6 +124,10 @@ def _responses(op: Operation) -> dict[str, Any]:
             "content": {"application/json": {"schema": error_ref}},
         }
     return responses
+
+
+def _success_schema(media: str) -> dict[str, Any]:
+    return {"type": "object"} if media.endswith("json") else {"type": "string"}
 
 
 def _schema_name(name: str) -> str:
@@ -131,6 +142,21 @@ def _error_schema() -> dict[str, Any]:
             "error": {"type": "string", "description": "stable machine-readable code"},
             "message": {"type": "string"},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            "problems": {
+                "type": "array",
+                "description": "bulk requests: every invalid row (line or index, field, reason)",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "error", "reason"],
+                    "properties": {
+                        "line": {"type": "integer", "description": "CSV line; the header is 1"},
+                        "index": {"type": "integer", "description": "0-based JSON array index"},
+                        "field": {"type": "string"},
+                        "error": {"type": "string"},
+                        "reason": {"type": "string"},
+                    },
+                },
+            },
         },
     }
 

@@ -24,7 +24,10 @@ from issuer.models import (
 )
 from issuer.workflow import enrollments, programs, reviews, stacks
 from issuer.workflow.awards import Portfolio
+from issuer.workflow.bulk_completion import OUTCOMES, BulkCompletion
+from issuer.workflow.bulk_import import CREATED, EXISTING, UPDATED, ImportReport
 from issuer.workflow.context import Context
+from issuer.workflow.exports import CompletionRecord
 from issuer.workflow.webhooks import DeliveryRecord
 
 
@@ -326,3 +329,41 @@ def webhook_delivery(record: DeliveryRecord) -> dict[str, Any]:
             for a in record.attempts
         ],
     }
+
+
+def import_report(report: ImportReport) -> dict[str, Any]:
+    return {
+        "dry_run": report.dry_run,
+        "rows": len(report.outcomes),
+        "earners": {name: report.count("earner", name) for name in (CREATED, UPDATED, EXISTING)},
+        "enrollments": {name: report.count("enrollment", name) for name in (CREATED, EXISTING)},
+        "results": [
+            {
+                report.position_name: o.position,
+                "earner_id": o.earner_id,
+                "earner": o.earner,
+                "enrollment_id": o.enrollment_id,
+                "enrollment": o.enrollment,
+            }
+            for o in report.outcomes
+        ],
+    }
+
+
+def bulk_completion(result: BulkCompletion) -> dict[str, Any]:
+    return {
+        "counts": {name: result.count(name) for name in OUTCOMES},
+        "remaining": result.remaining,
+        "results": [
+            {key: value for key, value in vars(o).items() if value is not None}
+            for o in result.outcomes
+        ],
+    }
+
+
+def completion_record(record: CompletionRecord) -> dict[str, Any]:
+    body = dict(vars(record))
+    body["credit_hours"] = number(record.credit_hours)
+    body["awarded_on"] = when(record.awarded_on)
+    body["expires_on"] = when(record.expires_on)
+    return body

@@ -31,6 +31,7 @@ class Operation:
     body: str | None = None
     body_optional: bool = False
     multipart: bool = False
+    csv_body: bool = False
     status: int = 200
     extra_statuses: tuple[int, ...] = ()
     errors: tuple[int, ...] = ()

@@ -24,6 +24,15 @@ class HeldAward:
         return not self.revoked and (self.expires_at is None or self.expires_at > now)
 
 
+def standing(revoked: bool, expires_at: datetime | None, now: datetime) -> str:
+    """``revoked``, ``expired`` or ``active``: what a license system needs to know of an award."""
+    if revoked:
+        return "revoked"
+    if expires_at is not None and expires_at <= now:
+        return "expired"
+    return "active"
+
+
 def expiry(issued_at: datetime, validity_days: int | None) -> datetime | None:
     """When an award issued at ``issued_at`` expires, or None when the program has no validity period."""
     if validity_days is None:

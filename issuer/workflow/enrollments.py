@@ -177,11 +177,16 @@ def _checked_method(
     return method
 
 
-def _refuse_duplicate(ctx: Context, earner_id: int, program_id: int) -> None:
-    query = select(Enrollment.id).where(
+def active_enrollment(ctx: Context, earner_id: int, program_id: int) -> Enrollment | None:
+    """The earner's enrollment in the program that is not withdrawn (at most one exists)."""
+    query = select(Enrollment).where(
         Enrollment.earner_id == earner_id,
         Enrollment.program_id == program_id,
         Enrollment.status != EnrollmentStatus.WITHDRAWN.value,
     )
-    if ctx.session.scalar(query.limit(1)) is not None:
+    return ctx.session.scalars(query.order_by(Enrollment.id).limit(1)).first()
+
+
+def _refuse_duplicate(ctx: Context, earner_id: int, program_id: int) -> None:
+    if active_enrollment(ctx, earner_id, program_id) is not None:
         raise Conflict("The earner is already enrolled in this program.", code="already_enrolled")
