@@ -10,7 +10,7 @@ from typing import NoReturn, TypeVar
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from issuer.domain import webhooks as rules
 from issuer.domain.actors import SYSTEM
@@ -240,6 +240,7 @@ def _fail(exc: IssuerError) -> NoReturn:
 
 
 @click.command("demo")
+@with_appcontext
 def demo() -> None:
     """Seed a realistic demo: PTSB, a district, five programs, a stack, educators at every stage."""
     from issuer.workflow.demo import seed_demo
