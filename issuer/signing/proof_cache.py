@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -52,8 +53,6 @@ _SENTINEL = "https://leaf.invalid/"
 _NUMBER_BASE = 10**15
 _HTTP_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 _CANON_OPTIONS = {"format": "application/n-quads"}
-
-Path = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -310,3 +309,20 @@ class CachedSigner:
         config = {**proof, "@context": document.get("@context")}
         canonical = self.canonicalizer.canonicalize
         return _sha256(canonical(config)) + _sha256(canonical(document))
+
+
+_SHARED: dict[Path, CachedSigner] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_signer(contexts_dir: Path) -> CachedSigner:
+    """The process's signer for the vendored contexts in ``contexts_dir``.
+
+    Templates depend only on the contexts, so every app in a process (gunicorn threads, the many
+    apps a test run starts) shares one signer and its warm templates."""
+    key = Path(contexts_dir).resolve()
+    with _SHARED_LOCK:
+        signer = _SHARED.get(key)
+        if signer is None:
+            signer = _SHARED[key] = CachedSigner(ContextLoader(key))
+        return signer

@@ -18,13 +18,12 @@ from issuer.domain import rubric
 from issuer.errors import SigningError
 from issuer.models import Award, Issuer, ProgramVersion, Stack
 from issuer.openbadges.artwork import BadgeArtwork
-from issuer.openbadges.contexts import ContextLoader
 from issuer.openbadges.identity import hash_recipient
 from issuer.openbadges.v3 import documents as v3
 from issuer.openbadges.v3.schema import DocumentSchemas
 from issuer.signing.jws import RS256, sign_compact
 from issuer.signing.keys import multikey_multibase, public_jwk
-from issuer.signing.proof_cache import CachedSigner
+from issuer.signing.proof_cache import shared_signer
 from issuer.workflow import documents, issuers, ob3_status
 from issuer.workflow.badge_facts import (
     AwardFacts,
@@ -46,9 +45,9 @@ class OpenBadges3:
     """The ``Publisher`` for Open Badges 3.0; holds what is read once per app (contexts, schemas)."""
 
     def __init__(self, schemas_dir: Path) -> None:
-        self.loader = ContextLoader(schemas_dir / "contexts")
+        self.signer = shared_signer(schemas_dir / "contexts")
+        self.loader = self.signer.loader
         self.schemas = DocumentSchemas(schemas_dir / "ob3")
-        self.signer = CachedSigner(self.loader)
 
     def issuer_changed(self, ctx: Context, issuer: Issuer) -> None:
         """Profile, every key at its own URL, the image, and the status documents if missing."""
