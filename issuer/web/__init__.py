@@ -39,7 +39,8 @@ def _services() -> Services:
     return current_app.extensions["issuer.services"]  # type: ignore[no-any-return]
 
 
-def _read(actor: Actor, fn: Callable[[Context], T]) -> T:
+def read_as(actor: Actor, fn: Callable[[Context], T]) -> T:
+    """A read in a session of its own, closed before the page renders (or a network call)."""
     svc = _services()
     db_session = svc.db.session()
     try:
@@ -114,7 +115,7 @@ def set_password() -> Any:
     svc = _services()
     if request.method == "GET":
         try:
-            _read(
+            read_as(
                 SYSTEM,
                 lambda ctx: signin.account_for_token(ctx.session, token, svc.settings.secret_key),
             )
@@ -169,16 +170,16 @@ def portfolio() -> Any:
     if actor.role is not Role.EARNER:
         abort(403)
     try:
-        page = _read(actor, lambda ctx: portfolio_page(ctx, earners.own_earner(ctx).id))
+        page = read_as(actor, lambda ctx: portfolio_page(ctx, earners.own_earner(ctx).id))
     except NotFound:
         return render_template("portfolio.html", page=None), 200
-    backpacks = _read(actor, backpack_sending.connected_backpacks)
+    backpacks = read_as(actor, backpack_sending.connected_backpacks)
     return render_template("portfolio.html", page=page, backpacks=backpacks)
 
 
 @blueprint.get("/awards/<uuid:award_id>/certificate.<any(pdf, png):fmt>")
 def certificate(award_id: Any, fmt: str) -> Response:
-    page = _read(SYSTEM, lambda ctx: award_page(ctx, str(award_id)))
+    page = read_as(SYSTEM, lambda ctx: award_page(ctx, str(award_id)))
     text = CertificateText(
         earner_name=page.earner_name,
         achievement=page.name,

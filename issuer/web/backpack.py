@@ -49,7 +49,7 @@ from issuer.errors import BadRequest, Forbidden, IssuerError
 from issuer.oauth.urls import OAuthUrls
 from issuer.runtime import Services
 from issuer.signing.sealing import SecretBox
-from issuer.web import csrf, signed_in
+from issuer.web import csrf, read_as, signed_in
 from issuer.workflow import backpack_sending
 from issuer.workflow.backpack_sending import (
     SendableCredential,
@@ -108,7 +108,7 @@ def callback() -> Any:
     try:
         actor = _earner(signed_in())
         pending = _checked_pending(pending, actor)
-        registration = _read(
+        registration = read_as(
             actor,
             lambda ctx: backpack_sending.registration_by_id(ctx, pending["registration"], _box()),
         )
@@ -185,7 +185,7 @@ def _refused_consent(registration: StoredRegistration) -> None:
 def _credential(actor: Actor, award_id: str) -> SendableCredential:
     if not award_id or len(award_id) > MAX_AWARD_ID:
         raise BadRequest("Choose one of your badges to send.")
-    return _read(actor, lambda ctx: backpack_sending.sendable_credential(ctx, award_id))
+    return read_as(actor, lambda ctx: backpack_sending.sendable_credential(ctx, award_id))
 
 
 def _registration(
@@ -216,7 +216,7 @@ def _send_with_stored_tokens(
 ) -> Response | None:
     """Send with the earner's stored tokens (refreshed if expired); None when there are none
     or the backpack no longer accepts them (they are then forgotten)."""
-    connection = _read(
+    connection = read_as(
         actor, lambda ctx: backpack_sending.connection_for(ctx, registration, _box())
     )
     if connection is None:
@@ -333,16 +333,6 @@ def _in_transaction(actor: Actor, work: Callable[[Context], T]) -> T:
     """One write transaction (retried when it lost a race), nothing else."""
     svc = _services()
     return svc.db.run_write(lambda db_session: work(svc.context(db_session, actor)))
-
-
-def _read(actor: Actor, work: Callable[[Context], T]) -> T:
-    """A read in a session of its own, closed before any network call."""
-    svc = _services()
-    db_session = svc.db.session()
-    try:
-        return work(svc.context(db_session, actor))
-    finally:
-        db_session.close()
 
 
 def _remote(svc: Services) -> RemoteBackpack:
