@@ -146,9 +146,10 @@ def _describe(ctx: Context, issuer_id: int, secret_key: str) -> dict[str, Any]:
     """Who the seeded people are (with a fresh token for one of each role) and what to open."""
     people = _people(ctx, issuer_id, secret_key)
     maria_id = ctx.session.scalar(select(Earner.id).where(Earner.email == EDUCATORS[0][1]))
-    awards = ctx.session.scalars(
-        select(Award).where(Award.earner_id == maria_id).order_by(Award.issued_at, Award.id)
-    ).all()
+    awards = sorted(  # in the order she earned them: the programs, then the stack
+        ctx.session.scalars(select(Award).where(Award.earner_id == maria_id)),
+        key=lambda award: (award.kind == "stack", award.program_id or 0),
+    )
     return {
         "base_url": ctx.urls.base,
         "people": people,
