@@ -240,13 +240,49 @@ def _fail(exc: IssuerError) -> NoReturn:
 
 
 @click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
-def demo() -> None:
-    """Seed a realistic demo: PTSB, a district, five programs, a stack, educators at every stage."""
+def demo(as_json: bool) -> None:
+    """Seed a realistic demo: PTSB, a district, four programs, a stack, educators at every stage."""
     from issuer.workflow.demo import seed_demo
 
-    summary = _as_system(seed_demo)
-    click.echo(json.dumps(summary, indent=2))
+    secret = _services().settings.secret_key
+    summary = _as_system(lambda ctx: seed_demo(ctx, secret))
+    click.echo(json.dumps(summary, indent=2) if as_json else _demo_text(summary))
+
+
+def _demo_text(summary: dict) -> str:
+    """The demo summary in words: whose token is whose, what to open, and the BASE_URL caveat."""
+    base = summary["base_url"]
+    lines = [
+        "The demo district is already seeded; here are fresh tokens and links."
+        if summary["already_seeded"]
+        else f"Seeded the demo district (issuer {summary['issuer_id']}).",
+        "",
+        f"Every published document (badges, keys, status lists) carries BASE_URL = {base}",
+        "as its id. Serve the service at exactly that address (`flask --app wsgi run` uses",
+        "http://localhost:5000); to use another host or port, set BASE_URL before the first",
+        "start or the demo: documents already issued keep the old address, so their links break.",
+        "",
+        "People (API token: use as `Authorization: Bearer <token>`; password link: opens the",
+        "page that sets the person's password, valid once, for signing in at " + f"{base}/login):",
+    ]
+    for person in summary["people"]:
+        lines.append(f"- {person['who']} <{person['email']}> ({person['role']})")
+        if "token" in person:
+            lines.append(f"    API token:     {person['token']}")
+        lines.append(f"    password link: {person['password_link']}")
+    lines += ["", "Awards of Maria Alvarez to open (verification page, certificate):"]
+    for award in summary["awards"]:
+        lines.append(f"- {award['badge']}: {award['verify_url']}")
+        lines.append(f"    certificate: {award['certificate_pdf']}")
+    lines += [
+        "",
+        f"Pages: {base}/login, {base}/portfolio (after signing in), {base}/verify",
+        f"API:   {base}/api/openapi.json, e.g. curl -H 'Authorization: Bearer <token>' "
+        f"{base}/api/v1/ptsb/notices",
+    ]
+    return "\n".join(lines)
 
 
 def init_app(app: Flask) -> None:

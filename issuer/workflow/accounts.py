@@ -68,6 +68,14 @@ def create_account(
     return account, token
 
 
+def mint_token(ctx: Context, account: Account) -> str:
+    """Give the account a new API token, replacing the one it had (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    account.token_hash = hash_token(token)
+    audit.record(ctx, "account.token_minted", "account", account.id)
+    return token
+
+
 def find_by_email(session: Session, email: str) -> Account | None:
     """The oldest account with this email (emails are compared lower-cased)."""
     query = select(Account).where(Account.email == email.strip().lower()).order_by(Account.id)

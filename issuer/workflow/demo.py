@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from issuer.domain.states import Role
-from issuer.models import Issuer
+from issuer.models import Award, Earner, Issuer
 from issuer.workflow import (
     accounts,
     approvals,
@@ -20,6 +20,7 @@ from issuer.workflow import (
     notices,
     programs,
     reviews,
+    signin,
     stacks,
 )
 from issuer.workflow.context import Context
@@ -77,15 +78,23 @@ ALIGNMENT = {
 }
 
 
-def seed_demo(ctx: Context) -> dict[str, Any]:
-    """Seed once; later runs only mint fresh demo tokens."""
+BOARD_EMAIL = "demo-board@ptsb.example.org"
+ADMIN_EMAIL = "pd-admin@riverside.example.org"
+REVIEWER_EMAILS = [f"reviewer{i}@riverside.example.org" for i in (1, 2, 3)]
+
+
+def seed_demo(ctx: Context, secret_key: str) -> dict[str, Any]:
+    """Seed once, then describe the deployment: who is who, fresh API tokens (tokens are shown
+    once, so every run mints new ones), a password link per person, and what to open."""
     existing = ctx.session.scalar(select(Issuer).where(Issuer.name == DEMO_ISSUER))
     if existing is not None:
-        return {
-            "already_seeded": True,
-            "issuer_id": existing.id,
-            "tokens": _tokens(ctx, existing.id),
-        }
+        described = _describe(ctx, existing.id, secret_key)
+        return {"already_seeded": True, "issuer_id": existing.id, **described}
+    seeded = _seed(ctx)
+    return {"already_seeded": False, **seeded, **_describe(ctx, seeded["issuer_id"], secret_key)}
+
+
+def _seed(ctx: Context) -> dict[str, Any]:
     issuer = issuers.create_issuer(
         ctx,
         name=DEMO_ISSUER,
@@ -93,11 +102,9 @@ def seed_demo(ctx: Context) -> dict[str, Any]:
         email="pd@riverside.example.org",
         description="A public school district offering micro-credentials to its educators.",
     )
-    admin = _actor(ctx, Role.ISSUER_ADMIN, "pd-admin@riverside.example.org", issuer.id)
-    reviewers = [
-        _actor(ctx, Role.REVIEWER, f"reviewer{i}@riverside.example.org", issuer.id)
-        for i in (1, 2, 3)
-    ]
+    accounts.create_account(ctx, Role.PTSB, BOARD_EMAIL)
+    admin = _actor(ctx, Role.ISSUER_ADMIN, ADMIN_EMAIL, issuer.id)
+    reviewers = [_actor(ctx, Role.REVIEWER, email, issuer.id) for email in REVIEWER_EMAILS]
     program_ids = [_approved_program(ctx, admin, issuer.id, spec) for spec in PROGRAMS]
     foundations = program_ids[0]
     stack = stacks.create_stack(
@@ -112,6 +119,8 @@ def seed_demo(ctx: Context) -> dict[str, Any]:
         earners.register_earner(admin, name=n, email=e, position=p, license_number=lic)[0]
         for n, e, p, lic in EDUCATORS
     ]
+    for person in people:
+        accounts.create_account(ctx, Role.EARNER, person.email)
     maria, james, priya, lee = (p.id for p in people)
     flow = _Flow(admin, reviewers)
     for program_id in program_ids[:3]:
@@ -126,13 +135,61 @@ def seed_demo(ctx: Context) -> dict[str, Any]:
         ctx, first_notice.id, license_number="TN-100234", certificate_reference="PTSB-MC-0001"
     )
     return {
-        "already_seeded": False,
         "issuer_id": issuer.id,
         "programs": program_ids,
         "stack_id": stack.id,
         "earners": [p.id for p in people],
-        "tokens": _tokens(ctx, issuer.id),
     }
+
+
+def _describe(ctx: Context, issuer_id: int, secret_key: str) -> dict[str, Any]:
+    """Who the seeded people are (with a fresh token for one of each role) and what to open."""
+    people = _people(ctx, issuer_id, secret_key)
+    maria_id = ctx.session.scalar(select(Earner.id).where(Earner.email == EDUCATORS[0][1]))
+    awards = sorted(  # in the order she earned them: the programs, then the stack
+        ctx.session.scalars(select(Award).where(Award.earner_id == maria_id)),
+        key=lambda award: (award.kind == "stack", award.program_id or 0),
+    )
+    return {
+        "base_url": ctx.urls.base,
+        "people": people,
+        "tokens": {p["role"]: p["token"] for p in people if "token" in p},
+        "awards": [
+            {
+                "earner": EDUCATORS[0][0],
+                "badge": award.name,
+                "verify_url": ctx.urls.award_artifacts(award.id)["verify_url"],
+                "credential": ctx.urls.ob3_credential(award.id),
+                "certificate_pdf": ctx.urls.certificate(award.id, "pdf"),
+            }
+            for award in awards
+        ],
+    }
+
+
+def _people(ctx: Context, issuer_id: int, secret_key: str) -> list[dict[str, Any]]:
+    names = {email: name for name, email, _, _ in EDUCATORS}
+    staff = [
+        (BOARD_EMAIL, "PTSB license desk (board staff)"),
+        (ADMIN_EMAIL, f"badge facilitator of {DEMO_ISSUER}"),
+        *((email, f"reviewer at {DEMO_ISSUER}") for email in REVIEWER_EMAILS),
+    ]
+    described = [*staff, *((email, f"educator {name}") for email, name in names.items())]
+    token_for = {BOARD_EMAIL, ADMIN_EMAIL, REVIEWER_EMAILS[0], EDUCATORS[0][1]}
+    people = []
+    for email, who in described:
+        account = accounts.find_by_email(ctx.session, email)
+        if account is None:  # a deployment seeded by an earlier release had fewer accounts
+            role = Role.EARNER if email in names else Role.REVIEWER
+            account, _ = accounts.create_account(ctx, role, email, issuer_id)
+        person: dict[str, Any] = {"who": who, "email": email, "role": account.role}
+        if email in token_for:
+            person["token"] = accounts.mint_token(ctx, account)
+        person["password_link"] = ctx.urls.password_setup(
+            signin.password_setup_token(account, secret_key)
+        )
+        people.append(person)
+    return people
 
 
 class _Flow:
@@ -183,14 +240,3 @@ def _approved_program(ctx: Context, admin: Context, issuer_id: int, spec: dict[s
 def _actor(ctx: Context, role: Role, email: str, issuer_id: int | None) -> Context:
     account, _ = accounts.create_account(ctx, role, email, issuer_id)
     return dataclasses.replace(ctx, actor=accounts.actor_for(account))
-
-
-def _tokens(ctx: Context, issuer_id: int) -> dict[str, str]:
-    """Fresh tokens for trying the API (tokens are shown once, so each run mints new ones)."""
-    return {
-        "ptsb": accounts.create_account(ctx, Role.PTSB, "demo-board@ptsb.example.org")[1],
-        "issuer_admin": accounts.create_account(
-            ctx, Role.ISSUER_ADMIN, "pd-admin@riverside.example.org", issuer_id
-        )[1],
-        "earner": accounts.create_account(ctx, Role.EARNER, EDUCATORS[0][1])[1],
-    }

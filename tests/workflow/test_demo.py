@@ -13,7 +13,7 @@ from issuer.models import Award, Enrollment, Program
 
 @pytest.fixture
 def seeded(runner) -> dict[str, Any]:
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -82,15 +82,60 @@ def test_second_run_only_mints_fresh_tokens(app, client, runner, seeded):
             session.scalar(select(func.count(Award.id))),
             session.scalar(select(func.count(Program.id))),
         )
-    again = runner.invoke(args=["demo"])
+    again = runner.invoke(args=["demo", "--json"])
     assert again.exit_code == 0, again.output
     second = json.loads(again.output)
     assert second["already_seeded"] is True
     assert second["tokens"]["ptsb"] != seeded["tokens"]["ptsb"]
     get(client, f"/programs/{seeded['programs'][0]}", second["tokens"]["issuer_admin"])
+    # A fresh token replaces the account's earlier one: a shown-once secret does not linger.
+    stale = client.get(
+        "/api/v1/ptsb/notices", headers={"Authorization": f"Bearer {seeded['tokens']['ptsb']}"}
+    )
+    assert stale.status_code == 401
     with app.extensions["issuer.services"].db.session() as session:
         after = (
             session.scalar(select(func.count(Award.id))),
             session.scalar(select(func.count(Program.id))),
         )
     assert after == before
+
+
+def test_demo_names_whose_each_token_is_including_a_reviewer(client, seeded):
+    people = {p["email"]: p for p in seeded["people"]}
+    reviewer = people["reviewer1@riverside.example.org"]
+    assert reviewer["role"] == "reviewer" and "reviewer" in reviewer["who"]
+    assert seeded["tokens"]["reviewer"] == reviewer["token"]
+    # Each token is the named person's: the earner's reads Maria's own awards.
+    maria = people["maria.alvarez@riverside.example.org"]
+    assert maria["role"] == "earner" and "Maria Alvarez" in maria["who"]
+    own = get(client, f"/earners/{seeded['earners'][0]}/awards", maria["token"])
+    assert len(own["awards"]) == 4
+
+
+def test_demo_gives_every_seeded_person_a_password_link_that_opens(client, seeded):
+    assert len(seeded["people"]) == 9  # PTSB, facilitator, three reviewers, four educators
+    for person in seeded["people"]:
+        link = person["password_link"]
+        assert link.startswith(seeded["base_url"] + "/account/password")
+        page = client.get(link.removeprefix(seeded["base_url"]))
+        assert page.status_code == 200, person["email"]
+
+
+def test_demo_lists_awards_to_open_at_the_base_url_it_baked_in(client, seeded):
+    assert seeded["base_url"] == "https://badges.test"
+    assert len(seeded["awards"]) == 4
+    for award in seeded["awards"]:
+        assert award["verify_url"].startswith(seeded["base_url"] + "/")
+        page = client.get(
+            award["verify_url"].removeprefix(seeded["base_url"]), headers={"Accept": "text/html"}
+        )
+        assert page.status_code == 200
+        assert award["badge"] in page.get_data(as_text=True)
+
+
+def test_demo_text_says_base_url_is_baked_in_and_how_to_change_it(runner, seeded):
+    text = runner.invoke(args=["demo"]).output
+    assert "BASE_URL = https://badges.test" in text
+    assert "set BASE_URL before the first" in text
+    assert "reviewer1@riverside.example.org" in text and "API token:" in text
