@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 QUOTES = 'Leaders" onload="alert(1)'
+LONE_QUOTE = 'Grade 5" Leaders'
 SCRIPT = "O'Brien's <script>alert(1)</script> <img src=x onerror=alert(2)>"
 CDATA_END = "]]><script>alert(3)</script><![CDATA["
 ENTITIES = "&amp; &lt;b&gt; &#x3C;svg&#x3E; &unknown; &"
@@ -14,6 +15,7 @@ CONTROL = "Lead\x01ers\x1f\x0b\x0c\ufffe\uffff"
 
 API_SAFE = [
     pytest.param(QUOTES, id="quotes"),
+    pytest.param(LONE_QUOTE, id="lone-quote"),
     pytest.param(SCRIPT, id="script"),
     pytest.param(CDATA_END, id="cdata-end"),
     pytest.param(ENTITIES, id="entities"),
