@@ -172,6 +172,9 @@ def test_document_pages_show_hostile_names_only_as_text(published):
         f"/ob2/issuers/{published.issuer_id}",
         f"/ob2/programs/{published.program_id}/v1",
         f"/ob2/stacks/{published.stack_id}",
+        f"/ob3/issuers/{published.issuer_id}",
+        f"/ob3/programs/{published.program_id}/v1",
+        f"/ob3/stacks/{published.stack_id}",
     ):
         assert_only_text(published.get(path, "text/html").data.decode(), published.text)
 
