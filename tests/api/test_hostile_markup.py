@@ -190,8 +190,10 @@ def test_json_documents_carry_hostile_names_verbatim(published):
 
 
 def test_portfolio_shows_hostile_names_only_as_text(published, api, client):
-    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": published.email})
-    invite = api.runner.invoke(args=["accounts", "invite", "--email", published.email])
+    cli = api.runner.invoke  # the operator's tools (SPEC §5): nobody else gets a person's link
+    created = cli(args=["accounts", "create", "--role", "earner", "--email", published.email])
+    assert created.exit_code == 0, created.output
+    invite = cli(args=["accounts", "invite", "--email", published.email])
     assert invite.exit_code == 0, invite.output
     set_password(client, invite.output.strip().split()[-1])
     sign_in(client, published.email)
