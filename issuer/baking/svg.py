@@ -13,7 +13,6 @@ import json
 import re
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
-from xml.sax.saxutils import escape
 
 from issuer.baking.limits import (
     MAX_BAKED_IMAGE_BYTES,
@@ -24,6 +23,7 @@ from issuer.baking.limits import (
     invalid_image,
     parse_svg,
 )
+from issuer.baking.markup import xml_attribute, xml_cdata, xml_chars
 from issuer.baking.png import Keyword
 from issuer.errors import ValidationFailed
 
@@ -32,13 +32,10 @@ OB3_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 ELEMENTS = {Keyword.OB2: (OB2_NAMESPACE, "assertion"), Keyword.OB3: (OB3_NAMESPACE, "credential")}
 
 _PREFIX = "openbadges"
-_QUOTE = {'"': "&quot;"}  # escape() handles & < >; attributes here are double-quoted
 _START_TAG = re.compile(rb"""<([^\s/>]+)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
 _END_TAG = re.compile(rb"</[^\s>]+\s*>")
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _URL = re.compile(r"https?://[^\s\"'<>]+")
-# XML cannot carry most control characters and turns a carriage return into a line feed
-_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
 
 def bake_svg(data: bytes, payload: str, *, keyword: Keyword = Keyword.OB2) -> bytes:
@@ -63,17 +60,17 @@ def _badge_element(keyword: Keyword, payload: str) -> bytes:
     name = f"{_PREFIX}:{local}"
     attributes = f' xmlns:{_PREFIX}="{namespace}"'
     if verify is not None:
-        attributes += f' verify="{escape(verify, _QUOTE)}"'
+        attributes += f" verify={xml_attribute(verify)}"
     if body is None:
         return f"<{name}{attributes}/>".encode()
-    cdata = body.replace("]]>", "]]]]><![CDATA[>")
-    return f"<{name}{attributes}><![CDATA[{cdata}]]></{name}>".encode()
+    return f"<{name}{attributes}>{xml_cdata(body)}</{name}>".encode()
 
 
 def _check_xml_text(payload: str) -> None:
     """Refuse what XML cannot carry or give back exactly: control characters, outer whitespace."""
     check_payload(payload)
-    if _NOT_XML_TEXT.search(payload) or payload != payload.strip():
+    # a signed payload must come back byte for byte: XML turns a carriage return into a line feed
+    if xml_chars(payload) != payload or "\r" in payload or payload != payload.strip():
         raise ValidationFailed(
             "An SVG payload may not contain control characters or surrounding whitespace.",
             code="invalid_payload",

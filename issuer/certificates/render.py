@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, fields, replace
 
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
@@ -16,6 +17,7 @@ REGULAR, BOLD = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
 
 WIDTH, HEIGHT = 1650, 1275  # US Letter landscape at 150 dpi
 INK, ACCENT = "#1b1b1b", "#1f4e79"
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,20 @@ class CertificateText:
     credit_hours: str
     verify_url: str
     status_note: str | None = None  # e.g. "Revoked: ..." printed in red
+
+
+def printable(text: CertificateText) -> CertificateText:
+    """The certificate's text without control characters, which no font draws.
+
+    Both formats draw text, never parse it: fpdf2 encodes each string as glyphs of an embedded
+    font and Pillow paints pixels, so quotes or tags in a name are printed as they are.
+    """
+    cleaned = {
+        field.name: _UNPRINTABLE.sub("", value)
+        for field in fields(text)
+        if isinstance(value := getattr(text, field.name), str)
+    }
+    return replace(text, **cleaned)
 
 
 def _lines(text: CertificateText) -> list[tuple[str, int, str]]:
@@ -47,6 +63,7 @@ def _lines(text: CertificateText) -> list[tuple[str, int, str]]:
 
 def certificate_png(text: CertificateText) -> bytes:
     """The certificate as a PNG (US Letter landscape, 150 dpi)."""
+    text = printable(text)
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((30, 30, WIDTH - 30, HEIGHT - 30), outline=ACCENT, width=12)
@@ -70,6 +87,7 @@ def certificate_png(text: CertificateText) -> bytes:
 
 def certificate_pdf(text: CertificateText) -> bytes:
     """The certificate as a one-page PDF with the same content and a scannable QR code."""
+    text = printable(text)
     pdf = FPDF(orientation="landscape", format="letter", unit="pt")
     pdf.set_auto_page_break(False)
     pdf.add_page()

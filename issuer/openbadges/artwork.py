@@ -3,6 +3,7 @@
 Every award is published as a baked PNG and a baked SVG. An uploaded PNG is wrapped in a small SVG
 (an ``<image>`` with a data: URL); an uploaded SVG is used as is, with generated PNG artwork beside it
 (rasterising SVG would need a native renderer). Without an upload both are generated from the name.
+The name is people's text: it enters the SVG only through ``issuer.baking.markup``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import hashlib
 import io
 from dataclasses import dataclass
 from functools import lru_cache
-from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw, ImageFont
 
+from issuer.baking.markup import xml_attribute, xml_text
 from issuer.config import STATIC_DIR
 
 SIZE = 256
@@ -52,27 +53,25 @@ def generated_png(name: str) -> bytes:
 
 
 def generated_svg(name: str) -> bytes:
+    """The round badge of ``generated_png`` as SVG, titled with the name."""
     color = _color(name)
-    label = escape(initials(name))
-    title = escape(name)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" '
-        f'viewBox="0 0 {SIZE} {SIZE}" role="img" aria-label="{title}">'
-        f"<title>{title}</title>"
+        f'viewBox="0 0 {SIZE} {SIZE}" role="img" aria-label={xml_attribute(name)}>'
+        f"<title>{xml_text(name)}</title>"
         f'<circle cx="128" cy="128" r="115" fill="{color}" stroke="#f5c518" stroke-width="10"/>'
         f'<text x="128" y="152" font-family="sans-serif" font-size="72" font-weight="bold" '
-        f'text-anchor="middle" fill="#fff">{label}</text></svg>'
+        f'text-anchor="middle" fill="#fff">{xml_text(initials(name))}</text></svg>'
     ).encode()
 
 
 def svg_wrapping_png(png: bytes, name: str, width: int, height: int) -> bytes:
     """An SVG showing the PNG unchanged (embedded as a data: URL)."""
     data = base64.b64encode(png).decode()
-    title = escape(name)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{title}"><title>{title}</title>'
+        f"aria-label={xml_attribute(name)}><title>{xml_text(name)}</title>"
         f'<image width="{width}" height="{height}" xlink:href="data:image/png;base64,{data}"/></svg>'
     ).encode()
 

@@ -19,6 +19,14 @@ blueprint = Blueprint("public", __name__)
 JSON_TYPES = ("application/ld+json", "application/json")
 MUTABLE_SECONDS = 300  # assertions, credentials, profiles, revocation and status lists can change
 IMMUTABLE_SECONDS = 86400  # baked images, signed tokens, keys and artwork never change at a path
+SVG = "image/svg+xml"
+SVG_HEADERS = {
+    # SPEC §12: a stored SVG opened on its own can run nothing and load nothing (``sandbox`` also
+    # gives it an opaque origin); this is what protects SVGs published before uploads were
+    # allow-listed, whose stored bytes keep answering unchanged.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def _services() -> Services:
@@ -72,6 +80,8 @@ def serve(path: str) -> Response:
     response.headers["Cache-Control"] = f"public, max-age={_cache_seconds(document)}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")
+    if document.media_type == SVG:
+        response.headers.update(SVG_HEADERS)
     return response.make_conditional(request)
 
 
