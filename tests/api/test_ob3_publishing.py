@@ -1,6 +1,6 @@
 """Open Badges 3.0 publishing (SPEC §3, issue 4): credentials, keys, achievements, endorsements
 and status lists at stable URLs, stored once and served as stored, checked with our own code and
-against 1EdTech's JSON Schemas (shared/ob3-schemas, beside the checkout)."""
+against 1EdTech's JSON Schemas (tests/fixtures/1edtech)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from issuer.signing.data_integrity import verify_data_integrity
 from issuer.signing.jws import peek_compact, verify_compact
 from issuer.signing.keys import public_key_from_jwk, public_key_from_multibase
 from issuer.workflow import ob3_status
+from tests.vendored import ob3_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-OFFICIAL_SCHEMAS = ROOT.parent / "shared" / "ob3-schemas"
 BASE = "https://badges.test"
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -44,10 +44,7 @@ def doc(client, url):
 def official(name: str):
     """A validator for one of 1EdTech's schemas, with format checks (date-time needs
     rfc3339-validator, a dev dependency)."""
-    path = OFFICIAL_SCHEMAS / name
-    if not path.is_file():
-        pytest.skip(f"1EdTech schemas not found at {OFFICIAL_SCHEMAS}")
-    schema = json.loads(path.read_text())
+    schema = ob3_schema(name)
     cls = validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 

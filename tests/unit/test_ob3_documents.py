@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import gzip
-import json
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,9 +23,9 @@ from issuer.signing.data_integrity import canonicalize, sign_data_integrity
 from issuer.signing.keys import generate_key, multikey_multibase, public_jwk
 from issuer.signing.multibase import encode_base64url
 from issuer.signing.proof_cache import CachedSigner, TemplateCanonicalizer
+from tests.vendored import ob3_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-OFFICIAL = ROOT.parent / "shared" / "ob3-schemas"
 BASE = "https://badges.example.org"
 CREATED = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 METHOD = f"{BASE}/ob3/keys/issuer2-ed25519-1"
@@ -72,10 +71,7 @@ def seeded(seed: int) -> random.Random:
 
 
 def official(name: str):
-    path = OFFICIAL / name
-    if not path.is_file():
-        pytest.skip(f"1EdTech schemas not found at {OFFICIAL}")
-    schema = json.loads(path.read_text())
+    schema = ob3_schema(name)
     cls = validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
