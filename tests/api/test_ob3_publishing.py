@@ -209,10 +209,10 @@ def test_vc_jwt_has_only_alg_and_kid_and_verifies_with_the_jwk_at_kid(client, aw
     payload = verify_compact(token, lambda h: public_key_from_jwk(jwk)).payload_json()
     assert payload["iss"] == credential["issuer"]["id"]
     assert payload["jti"] == credential["id"]
-    assert payload["sub"] == credential["credentialSubject"]["identifier"][0]["identityHash"]
+    assert "sub" not in payload  # the subject has no id (SPEC §3)
     assert payload["nbf"] < payload["exp"]
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
-    assert {k: v for k, v in payload.items() if k not in ("iss", "jti", "nbf", "exp", "sub")} == (
+    assert {k: v for k, v in payload.items() if k not in ("iss", "jti", "nbf", "exp")} == (
         unsigned
     )
 

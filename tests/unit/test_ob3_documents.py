@@ -322,8 +322,18 @@ def test_vc_jwt_payload_is_the_credential_plus_registered_claims(signed):
     assert "proof" not in payload
     assert payload["iss"] == signed["issuer"]["id"] and payload["jti"] == signed["id"]
     assert payload["nbf"] == int(datetime.fromisoformat(signed["validFrom"]).timestamp())
-    assert payload["sub"] == signed["credentialSubject"]["identifier"][0]["identityHash"]
     assert ("exp" in payload) == ("validUntil" in signed)
+
+
+def test_vc_jwt_payload_has_no_sub_when_the_subject_has_no_id(signed):
+    """SPEC §3: a subject identified only by a hashed identifier gets no ``sub`` claim."""
+    assert "id" not in signed["credentialSubject"]
+    assert "sub" not in v3.vc_jwt_payload(signed)
+
+
+def test_vc_jwt_payload_sub_is_the_subject_id_when_there_is_one(signed):
+    subject = {**signed["credentialSubject"], "id": "did:example:ada"}
+    assert v3.vc_jwt_payload({**signed, "credentialSubject": subject})["sub"] == "did:example:ada"
 
 
 # --- the template-cached signer ---------------------------------------------------------------
