@@ -333,11 +333,13 @@ def test_our_awards_are_served_as_published(client, earner, tokens):
     assert schema_errors("getopenbadgecredentialsresponse.json", body) == []
 
 
-def test_a_revoked_award_is_left_out(api, client, district, earner, tokens):
-    award = earner.awards[0]
-    api.ok("POST", f"/awards/{award['id']}/revoke", district[1], {"reason": "Copied"}, status=200)
+def test_a_revoked_award_is_left_out(api, client, district):
+    earner = make_earner(api, district, awards=2)
+    tokens = Backpack(client).tokens(earner.email)
+    revoked, kept = earner.awards
+    api.ok("POST", f"/awards/{revoked['id']}/revoke", district[1], {"reason": "Copied"}, status=200)
     body = client.get(CREDENTIALS, headers=bearer(tokens["access_token"])).get_json()
-    assert all(c.get("id") != award["ob3"]["credential"] for c in body["credential"])
+    assert [c["id"] for c in body["credential"]] == [kept["ob3"]["credential"]]
 
 
 # --- upsertCredential ------------------------------------------------------------------------
