@@ -4,6 +4,7 @@ against 1EdTech's JSON Schemas (tests/fixtures/1edtech)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,6 @@ from jsonschema import validators
 from issuer.baking import Keyword, unbake_png, unbake_svg
 from issuer.domain.actors import SYSTEM
 from issuer.models import Award
-from issuer.openbadges.identity import hash_recipient
 from issuer.openbadges.v3.status import LIST_LENGTH, decode_status_list, is_set
 from issuer.signing.data_integrity import verify_data_integrity
 from issuer.signing.jws import peek_compact, verify_compact
@@ -143,9 +143,10 @@ def test_subject_is_hashed_lower_cased_email_with_credits_and_rubric_result(cred
     subject = credential["credentialSubject"]
     identity = subject["identifier"][0]
     assert identity["identityType"] == "emailAddress" and identity["hashed"] is True
-    assert identity["identityHash"] == hash_recipient(
-        "ada.teacher@school.example.org", identity["salt"]
-    )
+    assert identity["salt"]
+    # "sha256$" + hex(sha256(lowercased email + salt)), computed here, apart from our own code
+    digest = hashlib.sha256(f"ada.teacher@school.example.org{identity['salt']}".encode())
+    assert identity["identityHash"] == "sha256$" + digest.hexdigest()
     assert "school.example.org" not in json.dumps(credential).lower()
     assert subject["creditsEarned"] == 0.5
     achievement = subject["achievement"]
@@ -212,9 +213,7 @@ def test_vc_jwt_has_only_alg_and_kid_and_verifies_with_the_jwk_at_kid(client, aw
     assert "sub" not in payload  # the subject has no id (SPEC §3)
     assert payload["nbf"] < payload["exp"]
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
-    assert {k: v for k, v in payload.items() if k not in ("iss", "jti", "nbf", "exp")} == (
-        unsigned
-    )
+    assert {k: v for k, v in payload.items() if k not in ("iss", "jti", "nbf", "exp")} == (unsigned)
 
 
 def test_issuer_profile_lists_every_key_and_keys_name_it_as_controller(client, credential):
