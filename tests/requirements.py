@@ -25,7 +25,7 @@ def require_tool(reason: str) -> NoReturn:
     """Stop the test because a tool is missing: a failure under CI, a skip elsewhere."""
     if in_ci():
         pytest.fail(f"{reason} (CI=true: .ci/run installs it, so its absence is a failure)")
-    pytest.skip(reason)
+    pytest.skip(reason, allow_module_level=True)
 
 
 def require_module(name: str, reason: str) -> ModuleType:
