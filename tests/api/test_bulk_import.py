@@ -56,6 +56,29 @@ def counts(app: Flask) -> dict[str, int]:
         session.close()
 
 
+def stored_rows(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    """What the database holds: earners (email, name, license) and enrolments (email, program,
+    method, status), read apart from the API."""
+    session = app.extensions["issuer.services"].db.session()
+    try:
+        earners = session.execute(
+            select(Earner.email, Earner.name, Earner.license_number).order_by(Earner.email)
+        )
+        enrollments = session.execute(
+            select(
+                Earner.email, Enrollment.program_id, Enrollment.learning_method, Enrollment.status
+            )
+            .join(Earner, Enrollment.earner_id == Earner.id)
+            .order_by(Earner.email)
+        )
+        return {
+            "earners": [tuple(row) for row in earners],
+            "enrollments": [tuple(row) for row in enrollments],
+        }
+    finally:
+        session.close()
+
+
 def problems_at(body: dict[str, Any], key: str = "line") -> list[tuple[int, str]]:
     return [(p[key], p["field"]) for p in body["problems"]]
 
@@ -315,10 +338,16 @@ def test_csv_that_is_not_utf8_answers_400(api, app, district):
     assert "line 2" in response.get_json()["message"]
 
 
-def test_utf8_with_byte_order_mark_is_accepted(api, district):
+def test_utf8_with_byte_order_mark_is_accepted(api, app, district, program):
     issuer_id, admin = district
-    data = "\ufeff".encode() + csv_file("jörg@district.example.org,Jörg,,,,").encode()
-    assert post_csv(api, issuer_id, admin, data).status_code == 200
+    row = f"jörg@district.example.org,Jörg,TN-7,,{program},online"
+    data = "\ufeff".encode() + csv_file(row).encode()
+    response = post_csv(api, issuer_id, admin, data)
+    assert response.status_code == 200, response.get_json()
+    assert stored_rows(app) == {
+        "earners": [("jörg@district.example.org", "Jörg", "TN-7")],
+        "enrollments": [("jörg@district.example.org", program, "online", "enrolled")],
+    }
 
 
 def test_missing_required_column_answers_422_naming_it(api, district):
@@ -335,10 +364,18 @@ def test_unknown_column_answers_422_naming_it(api, district):
     assert response.status_code == 422 and set(response.get_json()["fields"]) == {"licence"}
 
 
-def test_header_names_ignore_case_and_spaces(api, district):
+def test_header_names_ignore_case_and_spaces(api, app, district, program):
     issuer_id, admin = district
-    text = " Email , NAME \r\nada@district.example.org,Ada\r\n"
-    assert post_csv(api, issuer_id, admin, text).status_code == 200
+    text = (
+        " Email , NAME ,License_Number, PROGRAM_ID ,Learning_Method\r\n"
+        f"ada@district.example.org,Ada,TN-3,{program},face_to_face\r\n"
+    )
+    response = post_csv(api, issuer_id, admin, text)
+    assert response.status_code == 200, response.get_json()
+    assert stored_rows(app) == {
+        "earners": [("ada@district.example.org", "Ada", "TN-3")],
+        "enrollments": [("ada@district.example.org", program, "face_to_face", "enrolled")],
+    }
 
 
 def test_unterminated_quote_answers_400(api, district):

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 
-def test_prerequisite_not_earned_refuses_enrollment(api, district):
+from issuer.models import Enrollment
+
+
+def enrollments_of(app, earner_id: int) -> list[tuple[int, int, str]]:
+    """(id, program_id, status) of every enrolment the earner has, read from the database."""
+    with app.extensions["issuer.services"].db.session() as session:
+        rows = session.execute(
+            select(Enrollment.id, Enrollment.program_id, Enrollment.status)
+            .where(Enrollment.earner_id == earner_id)
+            .order_by(Enrollment.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_prerequisite_not_earned_refuses_enrollment(api, app, district):
     issuer_id, admin = district
     foundations = api.approved_program(admin, issuer_id, name="PL Foundations")
     advanced = api.approved_program(admin, issuer_id, prerequisites=[foundations])
+    earner_id = api.earner(admin)
     response = api.call(
         "POST",
         f"/programs/{advanced}/enrollments",
         admin,
-        {"earner_id": api.earner(admin), "learning_method": "online"},
+        {"earner_id": earner_id, "learning_method": "online"},
     )
     assert (response.status_code, response.get_json()["error"]) == (409, "prerequisites_missing")
+    assert enrollments_of(app, earner_id) == []
 
 
 def test_prerequisite_earned_allows_enrollment(api, district):
@@ -25,7 +42,7 @@ def test_prerequisite_earned_allows_enrollment(api, district):
     assert api.enrol(admin, advanced, earner_id) > 0
 
 
-def test_revoked_prerequisite_no_longer_counts(api, district):
+def test_revoked_prerequisite_no_longer_counts(api, app, district):
     issuer_id, admin = district
     foundations = api.approved_program(admin, issuer_id, name="PL Foundations")
     advanced = api.approved_program(admin, issuer_id, prerequisites=[foundations])
@@ -34,37 +51,45 @@ def test_revoked_prerequisite_no_longer_counts(api, district):
     api.ok(
         "POST", f"/awards/{award['id']}/revoke", admin, {"reason": "Issued in error"}, status=200
     )
+    before = enrollments_of(app, earner_id)
     response = api.call(
         "POST",
         f"/programs/{advanced}/enrollments",
         admin,
         {"earner_id": earner_id, "learning_method": "online"},
     )
-    assert response.status_code == 409
+    assert (response.status_code, response.get_json()["error"]) == (409, "prerequisites_missing")
+    assert enrollments_of(app, earner_id) == before == [(enrollment_id, foundations, "completed")]
 
 
-def test_enrollment_needs_an_approved_program(api, district):
+def test_enrollment_needs_an_approved_program(api, app, district):
     issuer_id, admin = district
     program_id = api.program(admin, issuer_id)["id"]
+    earner_id = api.earner(admin)
     response = api.call(
         "POST",
         f"/programs/{program_id}/enrollments",
         admin,
-        {"earner_id": api.earner(admin), "learning_method": "online"},
+        {"earner_id": earner_id, "learning_method": "online"},
     )
     assert (response.status_code, response.get_json()["error"]) == (409, "program_not_approved")
+    assert enrollments_of(app, earner_id) == []
 
 
-def test_method_not_offered_is_invalid(api, district):
+def test_method_not_offered_is_invalid(api, app, district):
     issuer_id, admin = district
     program_id = api.approved_program(admin, issuer_id, learning_methods=["online"])
+    earner_id = api.earner(admin)
     response = api.call(
         "POST",
         f"/programs/{program_id}/enrollments",
         admin,
-        {"earner_id": api.earner(admin), "learning_method": "face_to_face"},
+        {"earner_id": earner_id, "learning_method": "face_to_face"},
     )
-    assert response.status_code == 422 and "learning_method" in response.get_json()["fields"]
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (422, "invalid_fields")
+    assert "learning_method" in body["fields"]
+    assert enrollments_of(app, earner_id) == []
 
 
 def test_learning_method_is_switchable(api, district):
@@ -77,11 +102,11 @@ def test_learning_method_is_switchable(api, district):
     assert switched["learning_method"] == "face_to_face"
 
 
-def test_second_active_enrollment_in_same_program_conflicts(api, district):
+def test_second_active_enrollment_in_same_program_conflicts(api, app, district):
     issuer_id, admin = district
     program_id = api.approved_program(admin, issuer_id)
     earner_id = api.earner(admin)
-    api.enrol(admin, program_id, earner_id)
+    first = api.enrol(admin, program_id, earner_id)
     response = api.call(
         "POST",
         f"/programs/{program_id}/enrollments",
@@ -89,6 +114,7 @@ def test_second_active_enrollment_in_same_program_conflicts(api, district):
         {"earner_id": earner_id, "learning_method": "online"},
     )
     assert (response.status_code, response.get_json()["error"]) == (409, "already_enrolled")
+    assert enrollments_of(app, earner_id) == [(first, program_id, "enrolled")]
 
 
 def test_withdrawn_earner_may_enrol_again(api, district):
@@ -108,19 +134,23 @@ def test_withdrawn_enrollment_takes_no_submission(api, district):
     program_id = api.approved_program(admin, issuer_id)
     enrollment_id = api.enrol(admin, program_id, api.earner(admin))
     api.ok("POST", f"/enrollments/{enrollment_id}/withdraw", admin, status=200)
+    before = api.ok("GET", f"/enrollments/{enrollment_id}", admin)
     response = api.call(
         "POST", f"/enrollments/{enrollment_id}/submissions", admin, {"narrative": "late"}
     )
-    assert response.status_code == 409
+    assert (response.status_code, response.get_json()["error"]) == (409, "submission_not_expected")
+    assert api.ok("GET", f"/enrollments/{enrollment_id}", admin) == before
+    assert (before["status"], before["submissions"]) == ("withdrawn", [])
 
 
-def test_prior_training_path_needs_a_recorded_training(api, district):
+def test_prior_training_path_needs_a_recorded_training(api, app, district):
     issuer_id, admin = district
     program_id = api.approved_program(admin, issuer_id)
     earner_id = api.earner(admin)
     body = {"earner_id": earner_id, "learning_method": "prior_training"}
     response = api.call("POST", f"/programs/{program_id}/enrollments", admin, body)
     assert (response.status_code, response.get_json()["error"]) == (409, "prior_training_missing")
+    assert enrollments_of(app, earner_id) == []
     api.ok(
         "POST", f"/earners/{earner_id}/prior-training", admin, {"description": "CDD training, 2025"}
     )
@@ -128,7 +158,7 @@ def test_prior_training_path_needs_a_recorded_training(api, district):
     assert (enrollment["learning_method"], enrollment["status"]) == ("prior_training", "enrolled")
 
 
-def test_program_marked_not_eligible_refuses_prior_training(api, district):
+def test_program_marked_not_eligible_refuses_prior_training(api, app, district):
     issuer_id, admin = district
     foundations = api.approved_program(
         admin, issuer_id, name="PL Foundations", prior_training_eligible=False
@@ -145,6 +175,7 @@ def test_program_marked_not_eligible_refuses_prior_training(api, district):
         409,
         "prior_training_not_eligible",
     )
+    assert enrollments_of(app, earner_id) == []
 
 
 def test_existing_email_returns_existing_earner_case_insensitively(api, district):

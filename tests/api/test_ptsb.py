@@ -51,12 +51,20 @@ def test_acknowledge_defaults_to_today(api, app, notice):
     assert answer["acknowledged_on"] == app.extensions["issuer.services"].clock().date().isoformat()
 
 
+def notices(api, status):
+    return api.ok("GET", f"/ptsb/notices?status={status}", api.ptsb)["items"]
+
+
 def test_acknowledging_twice_conflicts(api, notice):
     item, _, _, _ = notice
-    body = {"license_number": "TN-1234", "certificate_reference": "CERT-9"}
+    body = {"license_number": "TN-1234", "certificate_reference": "CERT-9", "date": "2026-11-20"}
     api.ok("POST", f"/ptsb/notices/{item['id']}/acknowledge", api.ptsb, body, status=200)
-    response = api.call("POST", f"/ptsb/notices/{item['id']}/acknowledge", api.ptsb, body)
+    before = notices(api, "acknowledged")
+    again = {"license_number": "TN-9999", "certificate_reference": "CERT-1", "date": "2026-12-01"}
+    response = api.call("POST", f"/ptsb/notices/{item['id']}/acknowledge", api.ptsb, again)
     assert (response.status_code, response.get_json()["error"]) == (409, "already_acknowledged")
+    assert notices(api, "acknowledged") == before
+    assert [(n["id"], n["license_number"]) for n in before] == [(item["id"], "TN-1234")]
 
 
 def test_portfolio_shows_license_record_after_acknowledgement(api, notice):
@@ -80,7 +88,11 @@ def test_bad_date_is_invalid(api, notice):
         api.ptsb,
         {"license_number": "L", "certificate_reference": "C", "date": "20-11-2026"},
     )
-    assert response.status_code == 422
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (422, "invalid_fields")
+    assert "date" in body["fields"]
+    assert notices(api, "pending") == [item]
+    assert notices(api, "acknowledged") == []
 
 
 def test_audit_log_records_who_approved_issued_acknowledged(api, notice):

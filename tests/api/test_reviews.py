@@ -17,6 +17,11 @@ def status_of(api, admin, enrollment_id):
     return api.ok("GET", f"/enrollments/{enrollment_id}", admin)["status"]
 
 
+def enrollment(api, admin, enrollment_id):
+    """The enrollment as the API shows it: status, and each submission with its scores."""
+    return api.ok("GET", f"/enrollments/{enrollment_id}", admin)
+
+
 @pytest.mark.parametrize(
     ("scores", "final"),
     [
@@ -34,18 +39,21 @@ def test_third_review_decides_by_median(api, submitted, scores, final):
 
 
 def test_fourth_review_conflicts(api, submitted, district):
-    _, submission_id, reviewers, admin = submitted
+    enrollment_id, submission_id, reviewers, admin = submitted
     api.score(reviewers, submission_id, [3, 3, 3])
+    before = enrollment(api, admin, enrollment_id)
     fourth = api.account("reviewer", district[0], token=admin)
     response = api.call(
         "POST", f"/submissions/{submission_id}/reviews", fourth, {"score": 4, "feedback": "late"}
     )
-    assert response.status_code == 409
+    assert (response.status_code, response.get_json()["error"]) == (409, "reviews_complete")
+    assert enrollment(api, admin, enrollment_id) == before
 
 
 def test_reviewer_scores_a_submission_once(api, submitted):
-    _, submission_id, reviewers, _ = submitted
+    enrollment_id, submission_id, reviewers, admin = submitted
     api.score(reviewers[:1], submission_id, [3])
+    before = enrollment(api, admin, enrollment_id)
     response = api.call(
         "POST",
         f"/submissions/{submission_id}/reviews",
@@ -53,6 +61,7 @@ def test_reviewer_scores_a_submission_once(api, submitted):
         {"score": 4, "feedback": "again"},
     )
     assert (response.status_code, response.get_json()["error"]) == (409, "already_reviewed")
+    assert enrollment(api, admin, enrollment_id) == before
 
 
 def test_needs_revision_shows_feedback_and_takes_a_new_attempt(api, submitted):
@@ -85,18 +94,24 @@ def test_reviews_apply_to_latest_submission_only(api, submitted):
     enrollment_id, first_id, reviewers, admin = submitted
     api.score(reviewers, first_id, [2, 2, 2])
     api.submit(admin, enrollment_id)
+    before = enrollment(api, admin, enrollment_id)
     response = api.call(
         "POST", f"/submissions/{first_id}/reviews", reviewers[0], {"score": 4, "feedback": "old"}
     )
     assert (response.status_code, response.get_json()["error"]) == (409, "stale_submission")
+    assert enrollment(api, admin, enrollment_id) == before
 
 
 def test_score_out_of_range_is_invalid(api, submitted):
-    _, submission_id, reviewers, _ = submitted
+    enrollment_id, submission_id, reviewers, admin = submitted
+    before = enrollment(api, admin, enrollment_id)
     response = api.call(
         "POST", f"/submissions/{submission_id}/reviews", reviewers[0], {"score": 5, "feedback": "x"}
     )
-    assert response.status_code == 422 and "score" in response.get_json()["fields"]
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (422, "invalid_fields")
+    assert "score" in body["fields"]
+    assert enrollment(api, admin, enrollment_id) == before
 
 
 def test_second_submission_while_awaiting_review_conflicts(api, district):
@@ -104,8 +119,10 @@ def test_second_submission_while_awaiting_review_conflicts(api, district):
     program_id = api.approved_program(admin, issuer_id)
     enrollment_id = api.enrol(admin, program_id, api.earner(admin))
     submission_id = api.submit(admin, enrollment_id)
+    before = enrollment(api, admin, enrollment_id)
     response = api.call(
         "POST", f"/enrollments/{enrollment_id}/submissions", admin, {"narrative": "twice"}
     )
-    assert response.status_code == 409
-    assert api.ok("GET", f"/submissions/{submission_id}", admin)["attempt"] == 1
+    assert (response.status_code, response.get_json()["error"]) == (409, "submission_not_expected")
+    assert enrollment(api, admin, enrollment_id) == before
+    assert [s["id"] for s in before["submissions"]] == [submission_id]

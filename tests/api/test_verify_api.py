@@ -26,6 +26,7 @@ from werkzeug.test import encode_multipart
 from issuer import create_app
 from issuer.config import Settings
 from tests.conftest import BASE_URL
+from tests.requirements import require_module
 
 EMAIL = "Ada.Teacher@School.example.org"
 IMAGES = Path(__file__).parents[1] / "fixtures" / "images"
@@ -230,7 +231,7 @@ def test_expired_award_fails_the_expiry_check(app, client, award):
 
 
 def bakery() -> Any:
-    return pytest.importorskip("openbadges_bakery", reason="openbadges-bakery is in the dev extra")
+    return require_module("openbadges_bakery", "openbadges-bakery is in the dev extra")
 
 
 @pytest.mark.filterwarnings("ignore:Please use rfc3986.validators.Validator:DeprecationWarning")
@@ -510,18 +511,18 @@ def test_verification_writes_nothing(client, award, statements):
     assert writes == []
 
 
-# --- our own OB 3.0 credentials (once the OB 3.0 publisher has landed) -------------------------------
+# --- our own OB 3.0 credentials -------------------------------------------------------------------
 
 
-def _ob3_or_skip(client: FlaskClient, award: dict[str, Any]) -> dict[str, Any]:
+def _published_ob3(client: FlaskClient, award: dict[str, Any]) -> dict[str, Any]:
+    """The award's stored OB 3.0 credential: every award is published in both versions."""
     response = client.get(award["ob3"]["credential"].replace(BASE_URL, ""))
-    if response.status_code == 404:
-        pytest.skip("the OB 3.0 publisher has not landed: our credentials are not published yet")
+    assert response.status_code == 200, response.data
     return json.loads(response.data)  # type: ignore[no-any-return]
 
 
 def test_our_ob3_credential_verifies_in_every_form(client, award):
-    credential = _ob3_or_skip(client, award)
+    credential = _published_ob3(client, award)
     reports = [
         verify(client, url=award["ob3"]["credential"], recipient_email=EMAIL),
         verify(client, credential=credential, recipient_email=EMAIL),
@@ -536,7 +537,7 @@ def test_our_ob3_credential_verifies_in_every_form(client, award):
 
 
 def test_our_revoked_ob3_credential_is_not_valid(api, client, award, district):
-    _ob3_or_skip(client, award)
+    _published_ob3(client, award)
     api.ok(
         "POST",
         f"/awards/{award['id']}/revoke",
@@ -553,7 +554,7 @@ def test_our_revoked_ob3_credential_is_not_valid(api, client, award, district):
 
 
 def test_our_tampered_ob3_credential_fails_its_proof(client, award):
-    credential = _ob3_or_skip(client, award)
+    credential = _published_ob3(client, award)
     credential["credentialSubject"]["achievement"]["name"] = "Something Grander"
     report = verify(client, credential=credential)
     assert report["valid"] is False and failed(report)["signature"] == "bad_signature"

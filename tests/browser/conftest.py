@@ -12,6 +12,7 @@ from flask import Flask
 
 from issuer import create_app
 from tests.conftest import Api
+from tests.requirements import require_tool
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -57,7 +58,7 @@ def downloads(tmp_path: Path) -> Path:
 @pytest.fixture
 def browser(downloads: Path):
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip(
+        require_tool(
             "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
         )
     from selenium import webdriver

@@ -1,5 +1,5 @@
-"""Fixtures for the interop harnesses: each installs its tool on first use (cached afterwards)
-and skips only when a prerequisite is genuinely missing (node/npm, or venv creation)."""
+"""Fixtures for the interop harnesses: each installs its tool on first use (cached afterwards).
+A missing prerequisite (node/npm, or venv creation) skips a local run and fails under CI."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.requirements import require_tool
+
 from . import harness
 
 
@@ -20,7 +22,7 @@ def ob2_validator() -> SimpleNamespace:
     try:
         harness.ensure_ob2_venv()
     except harness.HarnessUnavailable as exc:
-        pytest.skip(f"1EdTech OB 2.0 validator unavailable: {exc}")
+        require_tool(f"1EdTech OB 2.0 validator unavailable: {exc}")
     return SimpleNamespace(validate=harness.validate_ob2, validate_many=harness.validate_ob2_many)
 
 
@@ -31,7 +33,7 @@ def node_vc() -> SimpleNamespace:
     try:
         harness.ensure_node_modules()
     except harness.HarnessUnavailable as exc:
-        pytest.skip(f"Node.js VC stack unavailable: {exc}")
+        require_tool(f"Node.js VC stack unavailable: {exc}")
     return SimpleNamespace(
         verify_vc=harness.node_verify_vc,
         verify_vc_many=harness.node_verify_vc_many,
@@ -45,7 +47,7 @@ def node_vc() -> SimpleNamespace:
 
 @pytest.fixture(scope="session")
 def contexts_dir() -> Path:
-    """The vendored JSON-LD contexts the harnesses serve (shared/contexts)."""
+    """The vendored JSON-LD contexts the harnesses serve (the app's schemas/contexts)."""
     path = harness.default_contexts_dir()
     assert path.is_dir(), f"no contexts directory at {path}"
     return path

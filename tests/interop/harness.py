@@ -28,13 +28,13 @@ from typing import Any
 
 from filelock import FileLock
 
+from tests.vendored import OB3_SCHEMAS_DIR
+
 INTEROP_DIR = Path(__file__).resolve().parent
 REPO_ROOT = INTEROP_DIR.parents[1]
 CACHE_DIR = REPO_ROOT / ".cache" / "interop"
-SHARED_DIR = REPO_ROOT.parent / "shared"
-SHARED_CONTEXTS = SHARED_DIR / "contexts"
-SHARED_OB3_SCHEMAS = SHARED_DIR / "ob3-schemas"
 APP_CONTEXTS = REPO_ROOT / "schemas" / "contexts"
+OB3_SCHEMAS = OB3_SCHEMAS_DIR
 
 OB2_DIR = INTEROP_DIR / "ob2"
 OB2_REQUIREMENTS = OB2_DIR / "requirements.txt"
@@ -61,8 +61,8 @@ class HarnessError(RuntimeError):
 
 
 def default_contexts_dir() -> Path:
-    """The vendored JSON-LD contexts: shared/contexts, else the app's schemas/contexts."""
-    return SHARED_CONTEXTS if SHARED_CONTEXTS.is_dir() else APP_CONTEXTS
+    """The app's vendored JSON-LD contexts (schemas/contexts), the ones it signs with."""
+    return APP_CONTEXTS
 
 
 # --- installing -------------------------------------------------------------------------------
@@ -419,7 +419,7 @@ def node_verify_core_many(
         "--contexts",
         str(contexts_dir or default_contexts_dir()),
         "--schemas",
-        str(schemas_dir or SHARED_OB3_SCHEMAS),
+        str(schemas_dir or OB3_SCHEMAS),
         "--registries",
         json.dumps(registries or []),
         "--origins",

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from issuer.baking import Keyword, bake_png, bake_svg, unbake_png, unbake_svg
+from tests.requirements import require_module
 
-bakery = pytest.importorskip(
-    "openbadges_bakery", reason="openbadges-bakery is in the dev extra; install it to run this"
-)
+bakery = require_module("openbadges_bakery", "openbadges-bakery is in the dev extra")
 
 pytestmark = pytest.mark.interop
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import gzip
-import json
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,9 +23,9 @@ from issuer.signing.data_integrity import canonicalize, sign_data_integrity
 from issuer.signing.keys import generate_key, multikey_multibase, public_jwk
 from issuer.signing.multibase import encode_base64url
 from issuer.signing.proof_cache import CachedSigner, TemplateCanonicalizer
+from tests.vendored import ob3_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-OFFICIAL = ROOT.parent / "shared" / "ob3-schemas"
 BASE = "https://badges.example.org"
 CREATED = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 METHOD = f"{BASE}/ob3/keys/issuer2-ed25519-1"
@@ -72,10 +71,7 @@ def seeded(seed: int) -> random.Random:
 
 
 def official(name: str):
-    path = OFFICIAL / name
-    if not path.is_file():
-        pytest.skip(f"1EdTech schemas not found at {OFFICIAL}")
-    schema = json.loads(path.read_text())
+    schema = ob3_schema(name)
     cls = validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
@@ -326,8 +322,18 @@ def test_vc_jwt_payload_is_the_credential_plus_registered_claims(signed):
     assert "proof" not in payload
     assert payload["iss"] == signed["issuer"]["id"] and payload["jti"] == signed["id"]
     assert payload["nbf"] == int(datetime.fromisoformat(signed["validFrom"]).timestamp())
-    assert payload["sub"] == signed["credentialSubject"]["identifier"][0]["identityHash"]
     assert ("exp" in payload) == ("validUntil" in signed)
+
+
+def test_vc_jwt_payload_has_no_sub_when_the_subject_has_no_id(signed):
+    """SPEC §3: a subject identified only by a hashed identifier gets no ``sub`` claim."""
+    assert "id" not in signed["credentialSubject"]
+    assert "sub" not in v3.vc_jwt_payload(signed)
+
+
+def test_vc_jwt_payload_sub_is_the_subject_id_when_there_is_one(signed):
+    subject = {**signed["credentialSubject"], "id": "did:example:ada"}
+    assert v3.vc_jwt_payload({**signed, "credentialSubject": subject})["sub"] == "did:example:ada"
 
 
 # --- the template-cached signer ---------------------------------------------------------------

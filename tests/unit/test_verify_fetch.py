@@ -7,8 +7,8 @@ import gzip
 import ipaddress
 import ssl
 import threading
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +33,19 @@ from issuer.verify.fetch import (
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
 CAP = 64 * 1024
+DRIP_BYTES = 1000
+DRIP_TICK = 0.05  # seconds between bytes: the whole drip lasts 50 s, far past any deadline here
+
+
+@dataclass
+class Stall:
+    """How the stalling routes behave: /slow answers only once ``release`` is set; /drip sends
+    one byte per tick until ``release`` is set or 1,000 bytes are out. ``finished`` lists the
+    stalling routes that got to the end of their answer, so a test sees the fetcher give up
+    while the server was still stalling, whatever the machine's load (no wall-clock bounds)."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    finished: list[str] = field(default_factory=list)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -40,6 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
     /gzip-ok, /slow, /drip, /status/NNN."""
 
     seen: list[str]
+    stall: Stall
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.seen.append(self.path)
@@ -99,17 +113,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, gzip.compress(b'{"ok": 1}'), "application/json", Content_Encoding="gzip")
 
     def route_slow(self, query: dict[str, list[str]], path: str) -> None:
-        time.sleep(1.5)
+        if not self.stall.release.wait(timeout=60):
+            return
         self._send(200, b"{}", "application/json")
+        self.stall.finished.append("/slow")
 
     def route_drip(self, query: dict[str, list[str]], path: str) -> None:
         self.send_response(200)
-        self.send_header("Content-Length", "100")
+        self.send_header("Content-Length", str(DRIP_BYTES))
         self.end_headers()
-        for _ in range(100):
+        for _ in range(DRIP_BYTES):
+            if self.stall.release.wait(timeout=DRIP_TICK):
+                return
             self.wfile.write(b" ")
             self.wfile.flush()
-            time.sleep(0.05)
+        self.stall.finished.append("/drip")
 
     def route_status(self, query: dict[str, list[str]], path: str) -> None:
         self._send(int(path.rsplit("/", 1)[1]), b'{"revoked": true}', "application/json")
@@ -126,15 +144,21 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[str, list[str]]]:
+def stall() -> Stall:
+    return Stall()
+
+
+@pytest.fixture
+def server(stall: Stall) -> Iterator[tuple[str, list[str]]]:
     """A loopback HTTP server; yields its base URL and the paths it was asked for."""
     seen: list[str] = []
-    handler = type("Handler", (_Handler,), {"seen": seen})
+    handler = type("Handler", (_Handler,), {"seen": seen, "stall": stall})
     httpd = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}", seen
+    stall.release.set()
     httpd.shutdown()
     httpd.server_close()
 
@@ -325,22 +349,34 @@ def test_gzip_bodies_within_the_cap_are_inflated(server: tuple[str, list[str]]) 
     assert allowed()(f"{base}/gzip-ok").body == b'{"ok": 1}'
 
 
-def test_slow_server_times_out(server: tuple[str, list[str]]) -> None:
+def test_slow_server_times_out(server: tuple[str, list[str]], stall: Stall) -> None:
+    """The server answers only when the test lets it: the fetcher must give up first."""
     base, _ = server
-    started = time.monotonic()
     with pytest.raises(FetchFailed) as caught:
         allowed(timeout=0.3)(f"{base}/slow")
     assert caught.value.code == "fetch_timeout"
-    assert time.monotonic() - started < 1.4
+    assert stall.finished == []
 
 
-def test_a_server_dripping_bytes_cannot_outlast_the_deadline(server: tuple[str, list[str]]) -> None:
+def test_a_server_dripping_bytes_cannot_outlast_the_deadline(
+    server: tuple[str, list[str]], stall: Stall
+) -> None:
+    """Every read gets a byte promptly (no read timeout trips), yet the whole-answer deadline
+    ends the fetch while the drip is still going."""
     base, _ = server
-    started = time.monotonic()
     with pytest.raises(FetchFailed) as caught:
         allowed(timeout=0.5)(f"{base}/drip")
     assert caught.value.code == "fetch_timeout"
-    assert time.monotonic() - started < 2.0
+    assert stall.finished == []
+
+
+def test_the_deadline_is_read_from_the_fetchers_clock(server: tuple[str, list[str]]) -> None:
+    """With a clock that has already run past the deadline, not even a prompt answer is read."""
+    base, _ = server
+    ticks = iter([0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
+    with pytest.raises(FetchFailed) as caught:
+        allowed(timeout=5, clock=lambda: next(ticks))(f"{base}/ok")
+    assert caught.value.code == "fetch_timeout"
 
 
 def test_connection_refused_is_a_fetch_failure() -> None:

@@ -17,12 +17,12 @@ from issuer.openbadges.contexts import ContextLoader
 from issuer.verify import CredentialSchema, Fetched, FetchFailed, VerifyInput, verify_badge
 from issuer.verify.checks import check_identity
 from issuer.verify.inputs import InputKind, Version, read_input
+from tests.vendored import OB3_SCHEMAS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / "tests" / "fixtures" / "images"
 VECTORS = ROOT / "tests" / "fixtures" / "verify" / "vectors"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-SHARED_SCHEMAS = ROOT.parent / "shared" / "ob3-schemas"
 
 
 def vector(name: str) -> dict[str, Any]:
@@ -351,12 +351,8 @@ def test_a_broken_schema_is_refused_when_loaded(tmp_path: Path) -> None:
         CredentialSchema.from_directory(tmp_path)
 
 
-@pytest.mark.skipif(
-    not (SHARED_SCHEMAS / "achievementcredential.json").is_file(),
-    reason="the 1EdTech schemas are not in ../shared/ob3-schemas",
-)
 def test_1edtech_achievement_credential_schema_loads_and_judges() -> None:
-    schema = CredentialSchema.from_directory(SHARED_SCHEMAS)
+    schema = CredentialSchema.from_directory(OB3_SCHEMAS_DIR)
     assert schema is not None
     data = vector("ob3-jwt-rs256-valid")
     token = data["input"]["credential"]

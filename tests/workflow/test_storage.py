@@ -6,20 +6,24 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from issuer import create_app
 from issuer.config import Settings
 from issuer.db import Base, Database
 from issuer.migrations import current_revision, upgrade
 from issuer.models import AuditEntry, Issuer, SigningKey
-from tests.conftest import postgres_url
+from tests.conftest import Api
+from tests.postgres import throwaway_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,12 +93,9 @@ def _start_worker(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_several_workers_starting_at_once_on_fresh_storage_agree(tmp_path):
-    """Schema creation and key generation are locked: one board, one key of each kind."""
-    url = postgres_url()
-    if url:
-        pytest.skip(
-            "uses a fresh SQLite file; the PostgreSQL path is covered by the advisory lock test"
-        )
+    """Schema creation and key generation are locked: one board, one key of each kind.
+
+    Always on a fresh SQLite file (DATABASE_URL emptied), whatever database the run uses."""
     env = {
         **os.environ,
         "INSTANCE_DIR": str(tmp_path / "instance"),
@@ -114,16 +115,8 @@ def test_several_workers_starting_at_once_on_fresh_storage_agree(tmp_path):
 
 @pytest.mark.slow
 def test_several_workers_starting_at_once_on_fresh_postgres_agree(tmp_path):
-    url = postgres_url()
-    if not url:
-        pytest.skip("needs DATABASE_URL pointing at PostgreSQL")
-    admin = Database(url)
-    name = f"issuer_fresh_{os.getpid()}"
-    with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    fresh = url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    """On a fresh PostgreSQL database (of its own, on SQLite runs too), the advisory lock holds."""
+    with throwaway_database("issuer_fresh") as fresh:
         env = {
             **os.environ,
             "DATABASE_URL": fresh,
@@ -138,18 +131,23 @@ def test_several_workers_starting_at_once_on_fresh_postgres_agree(tmp_path):
             assert session.scalar(select(func.count()).select_from(Issuer)) == 1
             assert session.scalar(select(func.count()).select_from(SigningKey)) == 2
         db.dispose()
-    finally:
-        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
-def test_service_recovers_after_database_connections_are_killed(api, app, district):
-    """After a database restart (connections dropped), the next request still answers."""
-    if not postgres_url():
-        pytest.skip("connection recovery concerns the PostgreSQL pool")
-    db = app.extensions["issuer.services"].db
-    issuer_id, admin = district
+@pytest.fixture
+def postgres_app(settings: Settings) -> Iterator[Flask]:
+    """The app on a throwaway PostgreSQL database, on SQLite runs too."""
+    with throwaway_database("issuer_recovery") as url:
+        application = create_app(settings.with_changes(database_url=url))
+        yield application
+        application.extensions["issuer.services"].db.dispose()
+
+
+def test_service_recovers_after_database_connections_are_killed(postgres_app):
+    """After a database restart (connections dropped), the next request still answers: the
+    PostgreSQL pool replaces dead connections."""
+    api = Api(postgres_app.test_client(), postgres_app.test_cli_runner())
+    db = postgres_app.extensions["issuer.services"].db
+    issuer_id, admin = api.issuer()
     assert api.call("GET", f"/issuers/{issuer_id}", admin).status_code == 200
     with db.engine.connect() as connection:
         connection.execute(

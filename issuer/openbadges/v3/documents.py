@@ -314,8 +314,9 @@ def build_endorsement(
 def vc_jwt_payload(credential: Mapping[str, Any]) -> dict[str, Any]:
     """The VC-JWT payload OB 3.0 defines: the credential itself plus the registered claims.
 
-    Our subjects carry no ``id`` (recipients are identified by hashed email), so ``sub`` is that
-    salted hash, the value a verifier compares a recipient against.
+    ``sub`` is the subject's ``id`` and is left out when the subject has none (SPEC §3): ours are
+    identified by a hashed ``identifier`` only, and verifiers (openbadgeslib) refuse a ``sub``
+    that differs from ``credentialSubject.id``. Credentials issued before keep their stored bytes.
     """
     issuer = credential["issuer"]
     payload = {
@@ -323,17 +324,13 @@ def vc_jwt_payload(credential: Mapping[str, Any]) -> dict[str, Any]:
         "iss": issuer["id"] if isinstance(issuer, Mapping) else issuer,
         "jti": credential["id"],
         "nbf": _epoch(credential["validFrom"]),
-        "sub": _subject_of(credential["credentialSubject"]),
     }
+    subject = credential["credentialSubject"]
+    if isinstance(subject, Mapping) and "id" in subject:
+        payload["sub"] = str(subject["id"])
     if "validUntil" in credential:
         payload["exp"] = _epoch(credential["validUntil"])
     return payload
-
-
-def _subject_of(subject: Mapping[str, Any]) -> str:
-    if "id" in subject:
-        return str(subject["id"])
-    return str(subject["identifier"][0]["identityHash"])
 
 
 def _epoch(value: str) -> int:

@@ -11,7 +11,7 @@ import {isIP} from 'node:net';
 import {join} from 'node:path';
 import securityContext from '@digitalbazaar/security-context';
 
-// Canonical context URL -> file name, as in shared/contexts and the app's schemas/contexts.
+// Canonical context URL -> file name, as in the app's schemas/contexts.
 const KNOWN_CONTEXT_FILES = {
   'https://www.w3.org/2018/credentials/v1': 'credentials-v1.jsonld',
   'https://www.w3.org/ns/credentials/v2': 'credentials-v2.jsonld',
@@ -32,7 +32,7 @@ const KNOWN_CONTEXT_FILES = {
 };
 
 // 1EdTech JSON Schema URLs (purl aliases and the $id inside the files) -> file name in
-// shared/ob3-schemas; verifier-core fetches the schema a credential names.
+// tests/fixtures/1edtech/ob3-schemas; verifier-core fetches the schema a credential names.
 const KNOWN_SCHEMA_FILES = {
   'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json':
     'achievementcredential.json',
