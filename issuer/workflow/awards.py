@@ -135,4 +135,8 @@ def _portfolio_scope(ctx: Context, earner: Earner) -> int | None:
         ctx, earner.id, actor.issuer_id
     ):
         return actor.issuer_id
-    raise Forbidden("You may not read this earner's awards.", code="forbidden")
+    if actor.role is Role.EARNER:
+        raise Forbidden("That is another earner's record.", code="other_earner")
+    if actor.role is Role.ISSUER_ADMIN:
+        raise Forbidden("That educator is not one of your issuer's.", code="other_issuer")
+    raise Forbidden("Reviewers see submissions, not earners' awards.", code="wrong_role")

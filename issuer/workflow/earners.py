@@ -144,6 +144,11 @@ def record_prior_training(ctx: Context, earner_id: int, description: str) -> Pri
     ctx.actor.require_role(Role.ISSUER_ADMIN)
     ctx.get(Earner, earner_id)
     assert ctx.actor.issuer_id is not None  # noqa: S101 - issuer admins always have an issuer
+    if not is_issuer_earner(ctx, earner_id, ctx.actor.issuer_id):
+        raise Forbidden(
+            "Register the educator with your issuer first (POST /api/v1/earners).",
+            code="other_issuer",
+        )
     record = PriorTraining(
         earner_id=earner_id,
         issuer_id=ctx.actor.issuer_id,

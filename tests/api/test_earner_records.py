@@ -106,7 +106,7 @@ def test_admin_of_an_unrelated_issuer_cannot_read_the_educator(api, two):
 
 def test_admin_of_an_unrelated_issuer_cannot_read_the_educators_awards(api, two):
     refused = api.call("GET", f"/earners/{two['grace']}/awards", two["admin_b"])
-    assert (refused.status_code, refused.get_json()["error"]) == (403, "forbidden")
+    assert (refused.status_code, refused.get_json()["error"]) == (403, "other_issuer")
 
 
 def test_admin_who_registered_a_known_educator_may_read_the_record(api, two):
@@ -132,3 +132,13 @@ def test_admin_sees_only_their_issuers_awards_of_a_shared_educator(api, two):
         assert {a["id"] for a in portfolio["awards"]} == everything
     refused = api.call("GET", f"/awards/{award_a['id']}", two["admin_b"])
     assert (refused.status_code, refused.get_json()["error"]) == (403, "other_issuer")
+
+
+def test_admin_of_an_unrelated_issuer_cannot_record_prior_training_by_id(api, app, two):
+    before = earner_row(app, two["grace"])
+    body = {"description": "CDD"}
+    refused = api.call("POST", f"/earners/{two['grace']}/prior-training", two["admin_b"], body)
+    assert (refused.status_code, refused.get_json()["error"]) == (403, "other_issuer")
+    assert earner_row(app, two["grace"]) == before
+    still = api.call("GET", f"/earners/{two['grace']}", two["admin_b"])
+    assert still.status_code == 403
