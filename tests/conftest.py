@@ -21,8 +21,9 @@ from issuer import create_app
 from issuer.config import Settings, _database_url
 from issuer.db import Base, Database
 from issuer.migrations import upgrade
+from issuer.models import Account
 from issuer.signing.keys import KeyKind, KeyPair, generate_key
-from issuer.workflow import keyring
+from issuer.workflow import accounts, keyring
 
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -194,10 +195,38 @@ class Api:
         return response.get_json()  # type: ignore[no-any-return]
 
     # factories, one call each
-    def account(self, role: str, issuer_id: int | None = None, token: str | None = None) -> str:
-        email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
+    def account(
+        self,
+        role: str,
+        issuer_id: int | None = None,
+        token: str | None = None,
+        email: str | None = None,
+    ) -> str:
+        """A new account's token: made by the operator's CLI, or, given a ``token``, invited over
+        the API by that token's owner and then minted by the person themself."""
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.org"
+        if token is None:
+            args = ["accounts", "create", "--role", role, "--email", email, "--json"]
+            if issuer_id is not None:
+                args += ["--issuer", str(issuer_id)]
+            result = self.runner.invoke(args=args)
+            assert result.exit_code == 0, result.output
+            return json.loads(result.stdout)["token"]  # type: ignore[no-any-return]
         body = {"role": role, "email": email, "issuer_id": issuer_id}
-        return self.ok("POST", "/accounts", token or self.ptsb, body)["token"]
+        return self.own_token(self.ok("POST", "/accounts", token, body)["id"])
+
+    def own_token(self, account_id: int) -> str:
+        """The token the account's owner mints for themself (``POST /api/v1/tokens`` does this
+        once they have set a password)."""
+        svc = self.client.application.extensions["issuer.services"]
+        with svc.db.transaction() as session:
+            return accounts.mint_token(session.get(Account, account_id))
+
+    def password_link(self, email: str) -> str:
+        """The one-time password link the operator hands to the person (``accounts invite``)."""
+        result = self.runner.invoke(args=["accounts", "invite", "--email", email])
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
 
     def issuer(self, name: str = "Metro School District") -> tuple[int, str]:
         body = {

@@ -1,15 +1,19 @@
-"""Accounts over the API (the CLI offers the same)."""
+"""Accounts over the API: inviting people, and people minting their own tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+
 from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, services, write
 from issuer.api.routing import area
+from issuer.domain.actors import SYSTEM
 from issuer.domain.states import Role
-from issuer.workflow import accounts, signin
+from issuer.errors import Unauthenticated
+from issuer.workflow import accounts, tokens
 
 api = area("accounts", "Accounts")
 
@@ -17,21 +21,42 @@ api = area("accounts", "Accounts")
 @api.route(
     "/accounts",
     "POST",
-    "Create an account and return its token once",
+    "Create an account and invite its owner; no token or password link is answered",
     body="account_create",
     status=201,
-    errors=(401, 403, 404, 422),
+    errors=(401, 403, 404, 409, 422),
 )
 def create_account() -> tuple[dict[str, Any], int]:
     body = json_body("account_create")
-    account, token = write(
-        lambda ctx: accounts.create_account(
+    account = write(
+        lambda ctx: accounts.invite_account(
             ctx, Role(body["role"]), body["email"], body.get("issuer_id")
         )
     )
+    return {**present.account(account), "invited": accounts.is_invited(account)}, 201
+
+
+@api.route(
+    "/tokens",
+    "POST",
+    "Mint your own API token with your email and password (replaces your previous token)",
+    body="token_create",
+    status=201,
+    errors=(401, 422, 429),
+    public=True,
+)
+def mint_token() -> tuple[dict[str, Any], int]:
+    body = json_body("token_create")
     svc = services()
-    link = svc.urls.password_setup(signin.password_setup_token(account, svc.settings.secret_key))
-    return {**present.account(account, token), "password_setup_url": link}, 201
+    client = request.remote_addr or "-"
+    with svc.db.transaction() as session:  # a failure is committed: the sign-in limits count it
+        minted = tokens.mint_own_token(
+            svc.context(session, SYSTEM), body["email"], body["password"], client
+        )
+        answer = None if minted is None else present.account(minted.account, minted.token)
+    if answer is None:
+        raise Unauthenticated("The email or password is not right.", code="invalid_credentials")
+    return answer, 201
 
 
 @api.route("/me", "GET", "The account the token belongs to", errors=(401,))

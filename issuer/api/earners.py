@@ -33,15 +33,32 @@ def register_earner() -> tuple[dict[str, Any], int]:
     return result, 201 if created else 200
 
 
-@api.route("/earners/<int:earner_id>", "GET", "Read an earner", errors=(401, 403, 404))
+@api.route(
+    "/earners/<int:earner_id>",
+    "GET",
+    "Read an earner (issuer admins: educators of their issuer only)",
+    errors=(401, 403, 404),
+)
 def get_earner(earner_id: int) -> dict[str, Any]:
     return read(lambda ctx: present.earner(earners.readable_earner(ctx, earner_id)))
 
 
 @api.route(
+    "/earners/<int:earner_id>",
+    "PATCH",
+    "Change an educator's name or license number (PTSB, or the educator themself)",
+    body="earner_update",
+    errors=(401, 403, 404, 422),
+)
+def update_earner(earner_id: int) -> dict[str, Any]:
+    changes = json_body("earner_update")
+    return write(lambda ctx: present.earner(earners.update_earner(ctx, earner_id, changes)))
+
+
+@api.route(
     "/earners/<int:earner_id>/awards",
     "GET",
-    "An earner's awards, credit-hour total and stack progress",
+    "An earner's awards, credit-hour total and stack progress (issuer admins: their issuer's)",
     errors=(401, 403, 404),
 )
 def earner_awards(earner_id: int) -> dict[str, Any]:

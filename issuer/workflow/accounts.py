@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from issuer.domain.actors import Actor
 from issuer.domain.states import Role
-from issuer.errors import Forbidden, Unauthenticated, ValidationFailed
+from issuer.errors import Conflict, Forbidden, Unauthenticated, ValidationFailed
 from issuer.models import Account, Issuer
 from issuer.workflow import audit
 from issuer.workflow.context import Context
@@ -35,7 +35,35 @@ def hash_token(token: str) -> str:
 def create_account(
     ctx: Context, role: Role, email: str, issuer_id: int | None = None
 ) -> tuple[Account, str]:
-    """Create an account and return it with its token (the only time the token is seen)."""
+    """Create an account and return it with its token (the operator's CLI and the demo: the only
+    time the token is seen). Over the API use ``invite_account``: nobody gets another's token."""
+    account = _new_account(ctx, role, email, issuer_id)
+    return account, mint_token(account)
+
+
+def invite_account(ctx: Context, role: Role, email: str, issuer_id: int | None = None) -> Account:
+    """Create an account for someone else without any credential anyone could use.
+
+    The account has no password and a token nobody knows: it is an invitation, which its owner
+    takes up through a password link sent to them (``flask accounts invite`` until email exists),
+    then mints their own token (``mint_own_token``). An email that already has an account answers
+    ``account_exists`` and leaves that account untouched.
+    """
+    normalized = normalize_email(email)
+    _check_creator(ctx, role, issuer_id)
+    if find_by_email(ctx.session, normalized) is not None:
+        raise Conflict("An account with this email already exists.", code="account_exists")
+    account = _new_account(ctx, role, normalized, issuer_id)
+    mint_token(account)  # a random token that is never shown: unusable until the owner mints one
+    return account
+
+
+def is_invited(account: Account) -> bool:
+    """An invitation not yet taken up: the owner has not set a password."""
+    return account.password_hash is None
+
+
+def _check_creator(ctx: Context, role: Role, issuer_id: int | None) -> None:
     actor = ctx.actor
     actor.require_role(Role.PTSB, Role.ISSUER_ADMIN)
     if actor.role is Role.ISSUER_ADMIN:
@@ -45,19 +73,23 @@ def create_account(
             )
         if issuer_id is not None and issuer_id != actor.issuer_id:
             raise Forbidden("That is another issuer.", code="other_issuer")
-        issuer_id = actor.issuer_id
+
+
+def _new_account(ctx: Context, role: Role, email: str, issuer_id: int | None) -> Account:
+    _check_creator(ctx, role, issuer_id)
+    if ctx.actor.role is Role.ISSUER_ADMIN:
+        issuer_id = ctx.actor.issuer_id
     if role in (Role.ISSUER_ADMIN, Role.REVIEWER):
         if issuer_id is None:
             raise ValidationFailed(fields={"issuer_id": f"required for role {role.value}"})
         ctx.get(Issuer, issuer_id)
     elif role is Role.PTSB:
         issuer_id = None
-    token = secrets.token_urlsafe(32)
     account = Account(
         role=role.value,
         email=normalize_email(email),
         issuer_id=issuer_id,
-        token_hash=hash_token(token),
+        token_hash=hash_token(secrets.token_urlsafe(32)),
         created_at=ctx.now,
     )
     ctx.session.add(account)
@@ -65,7 +97,17 @@ def create_account(
     audit.record(
         ctx, "account.created", "account", account.id, role=role.value, issuer_id=issuer_id
     )
-    return account, token
+    return account
+
+
+def mint_token(account: Account) -> str:
+    """A fresh bearer token for the account; it replaces the previous one, which stops working.
+
+    Only the account's owner (``mint_own_token``) and the operator's CLI call this.
+    """
+    token = secrets.token_urlsafe(32)
+    account.token_hash = hash_token(token)
+    return token
 
 
 def mint_token(ctx: Context, account: Account) -> str:

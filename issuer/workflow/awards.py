@@ -16,8 +16,8 @@ from issuer.domain.credentials import (
 )
 from issuer.domain.states import AwardStatus, Role
 from issuer.errors import Conflict, Forbidden
-from issuer.models import Award, Earner, Enrollment, Notice, Program, Stack
-from issuer.workflow import audit, events, publishing, stacks
+from issuer.models import Award, Earner, Enrollment, Notice, Stack
+from issuer.workflow import audit, earners, events, publishing, stacks
 from issuer.workflow.context import Context
 
 
@@ -71,14 +71,18 @@ def is_active(ctx: Context, award: Award) -> bool:
 
 
 def portfolio(ctx: Context, earner_id: int) -> Portfolio:
-    """An earner's awards (programs and stacks), credit-hour total and stack progress."""
+    """An earner's awards (programs and stacks), credit-hour total and stack progress.
+
+    The earner and PTSB see everything; an issuer admin sees the same answer restricted to their
+    issuer: its awards, the credit hours of those, and its stacks (other issuers' awards are not
+    theirs to read).
+    """
     earner = ctx.get(Earner, earner_id)
-    _check_portfolio_reader(ctx, earner)
-    awards = list(
-        ctx.session.scalars(
-            select(Award).where(Award.earner_id == earner_id).order_by(Award.issued_at, Award.id)
-        )
-    )
+    only_issuer = _portfolio_scope(ctx, earner)
+    query = select(Award).where(Award.earner_id == earner_id)
+    if only_issuer is not None:
+        query = query.where(Award.issuer_id == only_issuer)
+    awards = list(ctx.session.scalars(query.order_by(Award.issued_at, Award.id)))
     notices = {
         n.award_id: n
         for n in ctx.session.scalars(select(Notice).where(Notice.earner_id == earner_id))
@@ -91,6 +95,7 @@ def portfolio(ctx: Context, earner_id: int) -> Portfolio:
     stack_rows = [
         StackStatus(s, stack_progress(stacks.program_ids(s), s.required, earned))
         for s in stacks.stacks_containing(ctx, involved)
+        if only_issuer is None or s.issuer_id == only_issuer
     ]
     return Portfolio(
         earner=earner,
@@ -119,23 +124,19 @@ def _check_reader(ctx: Context, award: Award) -> None:
     actor.require_issuer(award.issuer_id)
 
 
-def _check_portfolio_reader(ctx: Context, earner: Earner) -> None:
+def _portfolio_scope(ctx: Context, earner: Earner) -> int | None:
+    """None when the actor may see the whole portfolio, else the one issuer they may see."""
     actor = ctx.actor
     if actor.role is Role.EARNER and earner.email == actor.email:
-        return
+        return None
     if actor.role is Role.PTSB:
-        return
-    if actor.role is Role.ISSUER_ADMIN and _is_issuer_earner(ctx, earner.id, actor.issuer_id):
-        return
-    raise Forbidden("You may not read this earner's awards.", code="forbidden")
-
-
-def _is_issuer_earner(ctx: Context, earner_id: int, issuer_id: int | None) -> bool:
-    """An issuer's admins see the portfolios of earners enrolled with that issuer."""
-    query = (
-        select(Enrollment.id)
-        .join(Program, Program.id == Enrollment.program_id)
-        .where(Enrollment.earner_id == earner_id, Program.issuer_id == issuer_id)
-        .limit(1)
-    )
-    return ctx.session.scalar(query) is not None
+        return None
+    if actor.role is Role.ISSUER_ADMIN and earners.is_issuer_earner(
+        ctx, earner.id, actor.issuer_id
+    ):
+        return actor.issuer_id
+    if actor.role is Role.EARNER:
+        raise Forbidden("That is another earner's record.", code="other_earner")
+    if actor.role is Role.ISSUER_ADMIN:
+        raise Forbidden("That educator is not one of your issuer's.", code="other_issuer")
+    raise Forbidden("Reviewers see submissions, not earners' awards.", code="wrong_role")

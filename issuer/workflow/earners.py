@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from issuer.domain.states import Role
 from issuer.errors import Forbidden, NotFound
-from issuer.models import Earner, PriorTraining
+from issuer.models import Account, AuditEntry, Earner, Enrollment, PriorTraining, Program
 from issuer.workflow import audit
 from issuer.workflow.accounts import normalize_email
 from issuer.workflow.context import Context
@@ -21,13 +21,13 @@ def register_earner(
     license_number: str | None = None,
     position: str | None = None,
 ) -> tuple[Earner, bool]:
-    """Register an educator; an email already known returns the existing record (``created`` False)."""
+    """Register an educator; an email already known returns the existing record unchanged
+    (``created`` False): only PTSB or the educator change it (``update_earner``)."""
     ctx.actor.require_role(Role.ISSUER_ADMIN, Role.PTSB)
     normalized = normalize_email(email)
     existing = find_by_email(ctx, normalized)
     if existing is not None:
-        if license_number and not existing.license_number:
-            existing.license_number = license_number
+        _note_registration(ctx, existing)
         return existing, False
     earner = Earner(
         name=name,
@@ -44,9 +44,31 @@ def register_earner(
         found = find_by_email(ctx, normalized)
         if found is None:
             raise
+        _note_registration(ctx, found)
         return found, False
-    audit.record(ctx, "earner.registered", "earner", earner.id)
+    audit.record(ctx, "earner.registered", "earner", earner.id, issuer_id=ctx.actor.issuer_id)
     return earner, True
+
+
+def update_earner(ctx: Context, earner_id: int, changes: dict[str, str | None]) -> Earner:
+    """Change an educator's name or license number: PTSB (the license authority) or the educator
+    themself only, since both flow into awards and PTSB's license records."""
+    earner = ctx.get(Earner, earner_id, lock=True)
+    actor = ctx.actor
+    if actor.role is Role.EARNER:
+        if earner.email != actor.email:
+            raise Forbidden("That is another earner.", code="other_earner")
+    elif actor.role is not Role.PTSB:
+        raise Forbidden(
+            "Only PTSB or the educator themself change an educator's name or license number.",
+            code="wrong_role",
+        )
+    changed = {k: v for k, v in changes.items() if getattr(earner, k) != v}
+    for field, value in changed.items():
+        setattr(earner, field, value)
+    if changed:
+        audit.record(ctx, "earner.updated", "earner", earner_id, fields=sorted(changed))
+    return earner
 
 
 def find_by_email(ctx: Context, email: str) -> Earner | None:
@@ -65,14 +87,56 @@ def own_earner(ctx: Context) -> Earner:
 
 
 def readable_earner(ctx: Context, earner_id: int) -> Earner:
-    """The earner themself, any issuer admin (to enrol them) and PTSB may read an earner."""
+    """The earner themself and PTSB read any record; an issuer admin only the educators of their
+    issuer (``is_issuer_earner``); reviewers none."""
     earner = ctx.get(Earner, earner_id)
-    role = ctx.actor.role
-    if role is Role.EARNER and earner.email != ctx.actor.email:
+    actor = ctx.actor
+    if actor.role is Role.EARNER and earner.email != actor.email:
         raise Forbidden("That is another earner.", code="other_earner")
-    if role is Role.REVIEWER:
+    if actor.role is Role.REVIEWER:
         raise Forbidden("Reviewers see submissions, not earner records.", code="wrong_role")
+    if actor.role is Role.ISSUER_ADMIN and not is_issuer_earner(ctx, earner.id, actor.issuer_id):
+        raise Forbidden("That educator is not one of your issuer's.", code="other_issuer")
     return earner
+
+
+def is_issuer_earner(ctx: Context, earner_id: int, issuer_id: int | None) -> bool:
+    """Whether the educator belongs to an issuer: enrolled in one of its programs, prior training
+    recorded by it, or registered by one of its admins (``POST /api/v1/earners``, imports)."""
+    if issuer_id is None:
+        return False
+    enrolled = (
+        select(Enrollment.id)
+        .join(Program, Program.id == Enrollment.program_id)
+        .where(Enrollment.earner_id == earner_id, Program.issuer_id == issuer_id)
+    )
+    trained = select(PriorTraining.id).where(
+        PriorTraining.earner_id == earner_id, PriorTraining.issuer_id == issuer_id
+    )
+    registered = (
+        select(AuditEntry.id)
+        .join(Account, Account.id == AuditEntry.actor_id)
+        .where(
+            AuditEntry.action.in_(_REGISTRATIONS),
+            AuditEntry.subject_type == "earner",
+            AuditEntry.subject_id == str(earner_id),
+            Account.issuer_id == issuer_id,
+        )
+    )
+    return any(
+        ctx.session.scalar(query.limit(1)) is not None for query in (enrolled, trained, registered)
+    )
+
+
+_REGISTRATIONS = ("earner.registered", "earner.registered_again")
+
+
+def _note_registration(ctx: Context, earner: Earner) -> None:
+    """Remember (once per issuer) that an issuer's admin registered an educator already known,
+    so that issuer may read the record it now works with; the record itself stays unchanged."""
+    issuer_id = ctx.actor.issuer_id
+    if ctx.actor.role is Role.ISSUER_ADMIN and not is_issuer_earner(ctx, earner.id, issuer_id):
+        audit.record(ctx, "earner.registered_again", "earner", earner.id, issuer_id=issuer_id)
 
 
 def record_prior_training(ctx: Context, earner_id: int, description: str) -> PriorTraining:
@@ -80,6 +144,11 @@ def record_prior_training(ctx: Context, earner_id: int, description: str) -> Pri
     ctx.actor.require_role(Role.ISSUER_ADMIN)
     ctx.get(Earner, earner_id)
     assert ctx.actor.issuer_id is not None  # noqa: S101 - issuer admins always have an issuer
+    if not is_issuer_earner(ctx, earner_id, ctx.actor.issuer_id):
+        raise Forbidden(
+            "Register the educator with your issuer first (POST /api/v1/earners).",
+            code="other_issuer",
+        )
     record = PriorTraining(
         earner_id=earner_id,
         issuer_id=ctx.actor.issuer_id,

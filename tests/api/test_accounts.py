@@ -3,6 +3,7 @@ any role and an issuer admin reviewers and earners of their own issuer; tokens a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from typing import Any
@@ -12,6 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from issuer.db import Base
+from tests.api.oauth_client import PASSWORD, set_password
 from tests.conftest import Api
 
 ROLES = ["ptsb", "issuer_admin", "reviewer", "earner"]
@@ -160,26 +162,28 @@ def test_every_account_gets_its_own_token(api, district):
     assert len(tokens) == 5
 
 
-def test_token_is_shown_only_when_the_account_is_created(api, district):
-    issuer_id, admin = district
-    answer = api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": new_email()})
-    assert answer["token"]
-    shown = json.dumps(me(api, answer["token"]))
-    assert answer["token"] not in shown
+def test_minted_token_is_shown_once_and_never_by_me(api, district):
+    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": (email := new_email())})
+    set_password(api.client, api.password_link(email))
+    minted = api.ok("POST", "/tokens", None, {"email": email, "password": PASSWORD})
+    shown = json.dumps(me(api, minted["token"]))
+    assert minted["token"] not in shown
     assert "hash" not in shown
 
 
-def test_account_answer_never_contains_the_token_hash(api, app):
-    answer = api.ok("POST", "/accounts", api.ptsb, {"role": "ptsb", "email": new_email()})
+def test_minted_token_is_stored_only_as_a_hash(api, app):
+    api.ok("POST", "/accounts", api.ptsb, {"role": "ptsb", "email": (email := new_email())})
+    set_password(api.client, api.password_link(email))
+    minted = api.ok("POST", "/tokens", None, {"email": email, "password": PASSWORD})
     session = app.extensions["issuer.services"].db.session()
     try:
         stored = session.execute(
-            text("SELECT token_hash FROM accounts WHERE id = :id"), {"id": answer["id"]}
+            text("SELECT token_hash FROM accounts WHERE id = :id"), {"id": minted["id"]}
         ).scalar_one()
     finally:
         session.close()
-    assert stored != answer["token"]
-    assert stored not in json.dumps(answer)
+    assert stored == hashlib.sha256(minted["token"].encode()).hexdigest()
+    assert stored not in json.dumps(minted)
 
 
 # --- POST /api/v1/accounts -------------------------------------------------------------------
@@ -191,8 +195,8 @@ def test_ptsb_may_create_any_role(api, district, role):
     email = new_email(role)
     body = {"role": role, "email": email, "issuer_id": issuer_id}
     answer = api.ok("POST", "/accounts", api.ptsb, body)
-    assert (answer["role"], answer["issuer_id"]) == (role, issuer_id)
-    account = me(api, answer["token"])
+    assert (answer["role"], answer["issuer_id"], answer["email"]) == (role, issuer_id, email)
+    account = me(api, api.own_token(answer["id"]))
     assert (account["account_id"], account["role"], account["email"]) == (answer["id"], role, email)
 
 
@@ -207,7 +211,7 @@ def test_issuer_admin_creates_reviewers_and_earners_of_their_issuer(
         body["issuer_id"] = issuer_id
     answer = api.ok("POST", "/accounts", admin, body)
     assert answer["role"] == role
-    assert me(api, answer["token"])["issuer_id"] == issuer_id
+    assert me(api, api.own_token(answer["id"]))["issuer_id"] == issuer_id
 
 
 @pytest.mark.parametrize("role", ["issuer_admin", "ptsb"])
@@ -286,3 +290,119 @@ def test_unknown_role_answers_422_naming_role(api, app):
     refused = assert_refused(api.call("POST", "/accounts", api.ptsb, body), 422)
     assert set(refused["fields"]) == {"role"}
     assert account_count(app) == before
+
+
+# --- nobody obtains credentials for another person's account (issue 10) ---------------------
+
+
+@pytest.mark.parametrize("creator", ["ptsb", "admin"])
+def test_account_answer_carries_no_token_and_no_password_link(api, district, creator):
+    issuer_id, admin = district
+    token = api.ptsb if creator == "ptsb" else admin
+    answer = api.ok("POST", "/accounts", token, {"role": "earner", "email": new_email()})
+    assert answer["invited"] is True
+    assert not {"token", "password_setup_url"} & set(answer), answer
+    assert "/account/password" not in json.dumps(answer)
+
+
+def test_invited_account_has_no_usable_token_until_its_owner_mints_one(api, app, district):
+    email = new_email()
+    answer = api.ok("POST", "/accounts", district[1], {"role": "earner", "email": email})
+    session = app.extensions["issuer.services"].db.session()
+    try:
+        stored = session.execute(
+            text("SELECT token_hash, password_hash FROM accounts WHERE id = :id"),
+            {"id": answer["id"]},
+        ).one()
+    finally:
+        session.close()
+    assert stored.password_hash is None  # the invitation: a password link goes to the person
+    assert stored.token_hash not in json.dumps(answer)
+
+
+def test_admin_cannot_obtain_credentials_of_another_issuers_educator(api, app, district, other):
+    educator = new_email("educator")
+    api.ok("POST", "/accounts", other[1], {"role": "earner", "email": educator})
+    set_password(api.client, api.password_link(educator))
+    own = api.ok("POST", "/tokens", None, {"email": educator, "password": PASSWORD})
+    before = every_stored_value(app, "accounts")
+    refused = assert_refused(
+        api.call("POST", "/accounts", district[1], {"role": "earner", "email": educator}), 409
+    )
+    assert refused["error"] == "account_exists"
+    assert "token" not in refused and "password_setup_url" not in refused
+    assert every_stored_value(app, "accounts") == before
+    assert me(api, own["token"])["email"] == educator  # their own token still works
+
+
+@pytest.mark.parametrize("case", ["same", "upper"])
+def test_ptsb_creating_an_existing_email_answers_409_account_exists(api, app, case):
+    email = new_email()
+    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
+    before = every_stored_value(app, "accounts")
+    again = email.upper() if case == "upper" else email
+    body = {"role": "ptsb", "email": again}
+    assert assert_refused(api.call("POST", "/accounts", api.ptsb, body), 409)["error"] == (
+        "account_exists"
+    )
+    assert every_stored_value(app, "accounts") == before
+
+
+def test_cli_invite_prints_the_password_link_of_an_invited_account(api):
+    email = new_email()
+    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
+    link = api.password_link(email)
+    assert link.startswith("https://badges.test/account/password?token=")
+
+
+# --- POST /api/v1/tokens: people mint their own ---------------------------------------------
+
+
+def test_person_mints_their_own_token_with_email_and_password(api, district):
+    email = new_email()
+    created = api.ok("POST", "/accounts", district[1], {"role": "reviewer", "email": email})
+    set_password(api.client, api.password_link(email))
+    minted = api.ok("POST", "/tokens", None, {"email": email.upper(), "password": PASSWORD})
+    assert (minted["id"], minted["role"]) == (created["id"], "reviewer")
+    assert me(api, minted["token"])["account_id"] == created["id"]
+
+
+def test_minting_a_token_replaces_the_previous_one(api):
+    email = new_email()
+    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
+    set_password(api.client, api.password_link(email))
+    first = api.ok("POST", "/tokens", None, {"email": email, "password": PASSWORD})["token"]
+    second = api.ok("POST", "/tokens", None, {"email": email, "password": PASSWORD})["token"]
+    assert me(api, second)["email"] == email
+    assert assert_refused(api.call("GET", "/me", first), 401)["error"] == "invalid_token"
+
+
+@pytest.mark.parametrize("password", ["wrong password!", ""])
+def test_minting_with_a_wrong_password_answers_401_and_mints_nothing(api, app, password):
+    email = new_email()
+    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
+    set_password(api.client, api.password_link(email))
+    before = every_stored_value(app, "accounts")
+    refused = api.call("POST", "/tokens", None, {"email": email, "password": password})
+    expected = (401, "invalid_credentials") if password else (422, "invalid_fields")
+    assert (refused.status_code, refused.get_json()["error"]) == expected
+    assert every_stored_value(app, "accounts") == before
+
+
+def test_invited_account_without_a_password_cannot_mint(api, app):
+    email = new_email()
+    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
+    before = every_stored_value(app, "accounts")
+    refused = api.call("POST", "/tokens", None, {"email": email, "password": "anything at all"})
+    assert (refused.status_code, refused.get_json()["error"]) == (401, "invalid_credentials")
+    assert every_stored_value(app, "accounts") == before
+
+
+def test_minting_is_rate_limited_like_signing_in(api):
+    email = new_email()
+    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
+    set_password(api.client, api.password_link(email))
+    for _ in range(5):
+        api.call("POST", "/tokens", None, {"email": email, "password": "wrong password!"})
+    refused = api.call("POST", "/tokens", None, {"email": email, "password": PASSWORD})
+    assert (refused.status_code, refused.get_json()["error"]) == (429, "rate_limited")

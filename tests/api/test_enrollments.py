@@ -196,9 +196,7 @@ def test_earner_enrols_themself_and_submits(api, district):
     issuer_id, admin = district
     program_id = api.approved_program(admin, issuer_id)
     api.ok("POST", "/earners", admin, {"name": "Bo", "email": "bo@school.example.org"})
-    earner = api.ok(
-        "POST", "/accounts", api.ptsb, {"role": "earner", "email": "BO@school.example.org"}
-    )["token"]
+    earner = api.account("earner", email="BO@school.example.org")
     enrollment = api.ok(
         "POST", f"/programs/{program_id}/enrollments", earner, {"learning_method": "own_path"}
     )

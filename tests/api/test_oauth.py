@@ -191,12 +191,12 @@ def test_consent_is_recorded_in_the_audit_log(backpack, earner):
 
 
 def test_staff_cannot_grant_an_app_access(api, client, district, backpack):
-    account = api.ok(
+    api.ok(
         "POST", "/accounts", district[1], {"role": "reviewer", "email": "rev@district.example.org"}
     )
     from tests.api.oauth_client import set_password
 
-    set_password(client, account["password_setup_url"])
+    set_password(client, api.password_link("rev@district.example.org"))
     path = backpack.authorize_path()
     backpack.sign_in(path, "rev@district.example.org")
     page = client.get(path)

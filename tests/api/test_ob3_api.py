@@ -486,10 +486,8 @@ def test_put_profile_needs_the_update_scope(client, earner):
 def test_profile_of_an_account_without_an_earner_record_is_404(api, client):
     from tests.api.oauth_client import set_password
 
-    account = api.ok(
-        "POST", "/accounts", api.ptsb, {"role": "earner", "email": "new@school.example.org"}
-    )
-    set_password(client, account["password_setup_url"])
+    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": "new@school.example.org"})
+    set_password(client, api.password_link("new@school.example.org"))
     tokens = Backpack(client).tokens("new@school.example.org", scope=f"{READ} {PROFILE}")
     assert_status_info(
         client.get(PROFILE_PATH, headers=bearer(tokens["access_token"])), 404, "not_found"

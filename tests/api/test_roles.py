@@ -42,7 +42,7 @@ class Scenario:
 
 
 def _earner_account(api: Api, admin: str, email: str) -> str:
-    return api.ok("POST", "/accounts", admin, {"role": "earner", "email": email})["token"]
+    return api.account("earner", token=admin, email=email)
 
 
 @pytest.fixture
@@ -310,7 +310,14 @@ PERMISSIONS = [
         "GET",
         "/earners/{earner1}",
         None,
-        {"earner1": 200, "earner2": 403, "reviewer_a": 403, "admin_a": 200, "ptsb": 200},
+        {
+            "earner1": 200,
+            "earner2": 403,
+            "reviewer_a": 403,
+            "admin_a": 200,
+            "admin_b": 403,
+            "ptsb": 200,
+        },
     ),
     # PTSB's inbox and the audit log
     *rows(

@@ -47,5 +47,5 @@ def earner_with_award(api, district):
     earner_id = api.earner(admin, email=email)
     enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id, earner_id=earner_id)
     award = api.complete(admin, enrollment_id)
-    account = api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
-    return email, award, account["password_setup_url"]
+    api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
+    return email, award, api.password_link(email)
