@@ -103,18 +103,10 @@ def _new_account(ctx: Context, role: Role, email: str, issuer_id: int | None) ->
 def mint_token(account: Account) -> str:
     """A fresh bearer token for the account; it replaces the previous one, which stops working.
 
-    Only the account's owner (``mint_own_token``) and the operator's CLI call this.
+    Only the account's owner (``mint_own_token``), the operator's CLI and the demo call this.
     """
     token = secrets.token_urlsafe(32)
     account.token_hash = hash_token(token)
-    return token
-
-
-def mint_token(ctx: Context, account: Account) -> str:
-    """Give the account a new API token, replacing the one it had (shown once, stored hashed)."""
-    token = secrets.token_urlsafe(32)
-    account.token_hash = hash_token(token)
-    audit.record(ctx, "account.token_minted", "account", account.id)
     return token
 
 

@@ -13,6 +13,7 @@ from issuer.models import Award, Earner, Issuer
 from issuer.workflow import (
     accounts,
     approvals,
+    audit,
     completions,
     earners,
     enrollments,
@@ -184,7 +185,8 @@ def _people(ctx: Context, issuer_id: int, secret_key: str) -> list[dict[str, Any
             account, _ = accounts.create_account(ctx, role, email, issuer_id)
         person: dict[str, Any] = {"who": who, "email": email, "role": account.role}
         if email in token_for:
-            person["token"] = accounts.mint_token(ctx, account)
+            person["token"] = accounts.mint_token(account)
+            audit.record(ctx, "token.minted", "account", account.id)
         person["password_link"] = ctx.urls.password_setup(
             signin.password_setup_token(account, secret_key)
         )
