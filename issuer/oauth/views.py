@@ -49,9 +49,7 @@ blueprint = Blueprint("oauth", __name__)
 MAX_REGISTRATION_BYTES = 64 * 1024
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "no-referrer",  # the page policy and no framing come with every page
 }
 
 
