@@ -59,7 +59,8 @@ class DatabaseId(IntegerConverter):
 def prepare_storage(services: Services) -> None:
     """Create or upgrade the schema and the board's keys; safe when many workers start at once."""
     settings = services.settings
-    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.instance_dir.chmod(0o700)  # lock files and the SQLite database live here
     upgrade(
         services.db,
         settings.instance_dir,
