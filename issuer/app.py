@@ -11,6 +11,7 @@ from issuer.config import STATIC_DIR, Settings
 from issuer.domain.actors import SYSTEM
 from issuer.migrations import upgrade
 from issuer.runtime import Services
+from issuer.web.transport import install_security_headers, wrap_transport
 from issuer.workflow import issuers
 
 
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     oauth.init_app(app)  # after web: the consent page uses its CSRF protection
     ob3api.init_app(app)
     cli.init_app(app)
+    install_security_headers(app, https=settings.base_url.startswith("https://"))
+    wrap_transport(app, settings.trusted_proxies)
     return app
 
 
@@ -56,8 +59,14 @@ class DatabaseId(IntegerConverter):
 def prepare_storage(services: Services) -> None:
     """Create or upgrade the schema and the board's keys; safe when many workers start at once."""
     settings = services.settings
-    settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(services.db, settings.instance_dir, base_url=settings.base_url)
+    settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.instance_dir.chmod(0o700)  # lock files and the SQLite database live here
+    upgrade(
+        services.db,
+        settings.instance_dir,
+        base_url=settings.base_url,
+        secret_key=settings.secret_key,
+    )
     with services.db.transaction() as session:
         if not services.db.is_sqlite:  # serialise first-start key creation across workers
             session.execute(text("SELECT pg_advisory_xact_lock(2026112301)"))

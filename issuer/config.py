@@ -19,6 +19,7 @@ SCHEMAS_DIR = PROJECT_ROOT / "schemas"
 STATIC_DIR = PROJECT_ROOT / "static"
 DEFAULT_KEYS_DIR = PROJECT_ROOT / "keys"
 DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - refused on https
 
 
 class ConfigError(ValueError):
@@ -33,7 +34,7 @@ class Settings:
     database_url: str = ""
     keys_dir: Path = DEFAULT_KEYS_DIR
     instance_dir: Path = DEFAULT_INSTANCE_DIR
-    secret_key: str = "dev-only-secret-change-me"  # noqa: S105 - replaced in production
+    secret_key: str = DEVELOPMENT_SECRET_KEY
     key_passphrase: bytes | None = None
     ptsb_webhook_url: str | None = None
     ptsb_webhook_secret: str | None = None
@@ -45,6 +46,11 @@ class Settings:
     max_json_bytes: int = 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
     auto_migrate: bool = True
+    # How many proxies stand in front (TRUSTED_PROXIES): the client address, scheme and host are
+    # then read from that many X-Forwarded-* entries; 0 trusts none of those headers.
+    trusted_proxies: int = 0
+    # Dynamic client registrations (/oauth/register) one client address may make per hour.
+    oauth_registrations_per_hour: int = 20
     schemas_dir: Path = SCHEMAS_DIR
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -53,6 +59,7 @@ class Settings:
             url = "sqlite:///" + str(self.instance_dir / "issuer.sqlite3")
             object.__setattr__(self, "database_url", url)
         object.__setattr__(self, "base_url", _check_base_url(self.base_url))
+        _check_secret_key(self.base_url, self.secret_key)
         _check_webhook_secret(self.ptsb_webhook_url, self.ptsb_webhook_secret)
 
     @classmethod
@@ -76,6 +83,14 @@ class Settings:
             ptsb_url=env.get("PTSB_URL", defaults.ptsb_url),
             ptsb_email=env.get("PTSB_EMAIL", defaults.ptsb_email),
             auto_migrate=not _flag("NO_AUTO_MIGRATE", env.get("NO_AUTO_MIGRATE")),
+            trusted_proxies=_count(
+                "TRUSTED_PROXIES", env.get("TRUSTED_PROXIES"), defaults.trusted_proxies
+            ),
+            oauth_registrations_per_hour=_count(
+                "OAUTH_REGISTRATIONS_PER_HOUR",
+                env.get("OAUTH_REGISTRATIONS_PER_HOUR"),
+                defaults.oauth_registrations_per_hour,
+            ),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -98,6 +113,31 @@ def _check_base_url(value: str) -> str:
             f"BASE_URL must be an http(s) origin such as https://badges.example.org, got {value!r}"
         )
     return value.rstrip("/")
+
+
+def _check_secret_key(base_url: str, secret_key: str) -> None:
+    """On https the service is for real: with the development key anyone could forge sessions
+    and password links (and open sealed secrets), so it does not start."""
+    if not secret_key:
+        raise ConfigError("SECRET_KEY must not be empty")
+    if base_url.startswith("https://") and secret_key == DEVELOPMENT_SECRET_KEY:
+        raise ConfigError(
+            "SECRET_KEY is the development key, which anyone can read in the source; set "
+            'SECRET_KEY to a long random value (python -c "import secrets; '
+            'print(secrets.token_urlsafe(48))") before serving on https'
+        )
+
+
+def _count(name: str, value: str | None, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ConfigError(f"{name} must be a whole number of 0 or more, got {value!r}")
+    return number
 
 
 def _database_url(value: str) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, event
@@ -97,9 +99,23 @@ def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and foreign keys; PostgreSQL pre-pings."""
     if url.startswith("sqlite"):
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        if engine.url.database and engine.url.database != ":memory:":
+            private_database_file(Path(engine.url.database))
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def private_database_file(path: Path) -> None:
+    """The database holds password hashes and sealed secrets: its folder is the owner's alone
+    (0700 when we create it) and the file is created 0600 before SQLite opens it (SQLite gives
+    its -wal and -shm files the same mode)."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(descriptor)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -287,7 +287,7 @@ def notice(row: Notice, delivery_state: str | None = None) -> dict[str, Any]:
     return body
 
 
-def webhook_subscription(row: WebhookSubscription, *, with_secret: bool = False) -> dict[str, Any]:
+def webhook_subscription(row: WebhookSubscription, *, secret: str | None = None) -> dict[str, Any]:
     """A subscription; the secret only in the answer that created it."""
     body: dict[str, Any] = {
         "id": row.id,
@@ -299,8 +299,8 @@ def webhook_subscription(row: WebhookSubscription, *, with_secret: bool = False)
         "created_at": when(row.created_at),
         "deleted_at": when(row.deleted_at),
     }
-    if with_secret:
-        body["secret"] = row.secret
+    if secret is not None:
+        body["secret"] = secret
     return body
 
 

@@ -14,7 +14,9 @@ from issuer.api.context import read, services, write
 from issuer.api.routing import QueryParam, area
 from issuer.domain import webhooks as rules
 from issuer.errors import ValidationFailed
+from issuer.signing.sealing import SecretBox
 from issuer.workflow import webhooks
+from issuer.workflow.context import Context
 
 api = area("webhooks", "Webhooks")
 
@@ -30,20 +32,21 @@ api = area("webhooks", "Webhooks")
 def create_subscription() -> tuple[dict[str, Any], int]:
     body = json_body("webhook_subscription_create")
     allow_private = services().settings.webhook_allow_private
-    result = write(
-        lambda ctx: present.webhook_subscription(
-            webhooks.create_subscription(
-                ctx,
-                body["url"],
-                body["event_types"],
-                issuer_id=body.get("issuer_id"),
-                description=body.get("description"),
-                allow_private=allow_private,
-            ),
-            with_secret=True,
+    box = SecretBox(services().settings.secret_key)
+
+    def create(ctx: Context) -> dict[str, Any]:
+        created = webhooks.create_subscription(
+            ctx,
+            body["url"],
+            body["event_types"],
+            box,
+            issuer_id=body.get("issuer_id"),
+            description=body.get("description"),
+            allow_private=allow_private,
         )
-    )
-    return result, 201
+        return present.webhook_subscription(created.subscription, secret=created.secret)
+
+    return write(create), 201
 
 
 @api.route(

@@ -67,7 +67,8 @@ class PublicUrls:
         return url[len(self.base) :]
 
     def password_setup(self, token: str) -> str:
-        return f"{self.base}/account/password?token={token}"
+        """The one-time link: the token after ``#`` is never sent in a request line (or logged)."""
+        return f"{self.base}/account/password#token={token}"
 
     def certificate(self, award_id: str, fmt: str = "pdf") -> str:
         return f"{self.base}/awards/{award_id}/certificate.{fmt}"

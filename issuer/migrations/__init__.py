@@ -21,26 +21,37 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent
 _PG_LOCK_ID = 0x0B_2026  # advisory lock key shared by every worker of this service
 
 
-def alembic_config(connection: Connection | None = None, base_url: str | None = None) -> Config:
+def alembic_config(
+    connection: Connection | None = None,
+    base_url: str | None = None,
+    secret_key: str | None = None,
+) -> Config:
     """An Alembic config pointing at our scripts; no alembic.ini needed. ``base_url`` is for data
-    migrations that must write our public URLs (0006 turns undelivered notices into events)."""
+    migrations that must write our public URLs (0006 turns undelivered notices into events),
+    ``secret_key`` for those that seal secrets at rest (0008 seals webhook signing secrets)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
         config.attributes["connection"] = connection
     if base_url is not None:
         config.attributes["base_url"] = base_url
+    if secret_key is not None:
+        config.attributes["secret_key"] = secret_key
     return config
 
 
 def upgrade(
-    database: Database, lock_dir: Path, revision: str = "head", base_url: str | None = None
+    database: Database,
+    lock_dir: Path,
+    revision: str = "head",
+    base_url: str | None = None,
+    secret_key: str | None = None,
 ) -> None:
     """Bring the schema to ``revision``; concurrent callers wait for the first one."""
     with _migration_lock(database, lock_dir), database.engine.connect() as connection:
         if _at_head(connection) and revision == "head":
             return
-        command.upgrade(alembic_config(connection, base_url), revision)
+        command.upgrade(alembic_config(connection, base_url, secret_key), revision)
         connection.commit()
 
 

@@ -20,6 +20,9 @@ class Account(Base):
     issuer_id: Mapped[int | None] = mapped_column(ForeignKey("issuers.id"), nullable=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Every signed-in session carries the generation it was opened in; signing out or setting a
+    # new password moves it on, so every older session cookie of the account stops working.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

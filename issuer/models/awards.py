@@ -35,6 +35,9 @@ class Award(Base):
     earner_id: Mapped[int] = mapped_column(ForeignKey("earners.id"), index=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The earner's name as issued: the signed documents carry it, so the page and certificate do
+    # too, whatever the earner's profile says later.
+    earner_name: Mapped[str] = mapped_column(String(200))
     credit_hours: Mapped[Decimal] = mapped_column(DecimalText())
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())

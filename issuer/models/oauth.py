@@ -27,6 +27,8 @@ class OAuthClient(Base):
     name: Mapped[str] = mapped_column(String(200))
     client_metadata: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The address that registered it: registrations are limited per address and hour.
+    registered_from: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class OAuthCode(Base):

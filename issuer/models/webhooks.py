@@ -14,7 +14,8 @@ from issuer.models.types import UTCDateTime
 class WebhookSubscription(Base):
     """A receiver registered over the API: one issuer's events, or every issuer's (PTSB's).
 
-    The secret is kept as given to the subscriber: signing needs it, so it cannot be hashed.
+    Signing needs the secret itself, so it cannot be hashed: it is sealed (AES-GCM under a key
+    derived from SECRET_KEY, ``issuer/signing/sealing.py``) and opened only to sign a delivery.
     A deleted subscription stays (its delivery log refers to it) with ``deleted_at`` set.
     """
 
@@ -27,7 +28,7 @@ class WebhookSubscription(Base):
     url: Mapped[str] = mapped_column(Text)
     event_types: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    secret: Mapped[str] = mapped_column(String(100))
+    secret_sealed: Mapped[str] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

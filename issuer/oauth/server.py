@@ -22,6 +22,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, current_app, g
+from flask import request as http_request
 from joserfc.errors import InvalidClaimError
 
 from issuer.domain.actors import Actor
@@ -212,7 +213,11 @@ class Registration(ClientRegistrationEndpoint):  # type: ignore[misc]
         self, client_info: dict[str, Any], client_metadata: dict[str, Any], request: Any
     ) -> Client:
         row = oauth_grants.register_client(
-            _ctx(), client_info["client_id"], client_info["client_secret"], client_metadata
+            _ctx(),
+            client_info["client_id"],
+            client_info["client_secret"],
+            client_metadata,
+            registered_from=http_request.remote_addr,
         )
         return Client(row)
 

@@ -20,7 +20,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from werkzeug.exceptions import HTTPException
@@ -43,15 +42,14 @@ from issuer.oauth.urls import (
 )
 from issuer.runtime import Services
 from issuer.web import csrf
-from issuer.workflow import oauth_grants, signin
+from issuer.web.session import SignInRefused, sign_in_from_form, signed_in
+from issuer.workflow import oauth_grants
 
 blueprint = Blueprint("oauth", __name__)
 MAX_REGISTRATION_BYTES = 64 * 1024
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "no-referrer",  # the page policy and no framing come with every page
 }
 
 
@@ -63,10 +61,25 @@ def _services() -> Services:
 def register() -> Response:
     """RFC 7591 dynamic client registration (the URL the discovery document names)."""
     too_big = (request.content_length or 0) > MAX_REGISTRATION_BYTES
-    if too_big or not isinstance(request.get_json(silent=True), dict):
+    if too_big or not isinstance(_json_body(), dict):
         return _oauth_error("invalid_client_metadata", "Send a JSON object of at most 64 KiB.")
-    with unit_of_work(SYSTEM):
+    per_hour = _services().settings.oauth_registrations_per_hour
+    with unit_of_work(SYSTEM) as ctx:
+        try:
+            oauth_grants.check_registration_rate(ctx, request.remote_addr or "-", per_hour)
+        except RateLimited as exc:
+            response = _oauth_error("temporarily_unavailable", exc.message, 429)
+            response.headers["Retry-After"] = "3600"
+            return response
         return current_server().create_endpoint_response("client_registration")  # type: ignore[no-any-return]
+
+
+def _json_body() -> object:
+    """The parsed body, or None when it is not JSON, or nested too deep for the parser."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
 
 
 @blueprint.post(TOKEN_PATH)
@@ -98,7 +111,7 @@ def authorize() -> Any:
         csrf.protect()
         if request.form.get("action") == "sign_in":
             return _sign_in()
-    actor = _signed_in()
+    actor = signed_in()
     with unit_of_work(actor or SYSTEM) as ctx:
         account = (
             oauth_grants.account(ctx, actor.account_id) if actor and actor.account_id else None
@@ -122,7 +135,7 @@ def authorize() -> Any:
 @blueprint.route(APPS_PATH, methods=["GET", "POST"])
 def connected_apps() -> Any:
     """The earner's connected apps, each with a button that disconnects it (revokes its tokens)."""
-    actor = _signed_in()
+    actor = signed_in()
     if actor is None:
         return redirect(url_for("web.login"))
     if actor.role is not Role.EARNER:
@@ -163,23 +176,10 @@ def _http_error(error: HTTPException) -> Any:
 
 
 def _sign_in() -> Any:
-    """Check the earner's email and password on the consent page, then show the page again."""
-    svc = _services()
-    email = request.form.get("email", "")
-    try:
-        with svc.db.transaction() as db_session:
-            actor = signin.sign_in(
-                db_session,
-                email,
-                request.form.get("password", ""),
-                request.remote_addr or "-",
-                svc.clock(),
-            )
-    except RateLimited as exc:
-        return _sign_in_failed(exc.message, 429)
-    if actor is None:
-        return _sign_in_failed("The email or password is not right.", 401)
-    _remember(actor)
+    """The site's one sign-in (issuer/web/session.py), then the consent page again."""
+    outcome = sign_in_from_form()
+    if isinstance(outcome, SignInRefused):
+        return _sign_in_failed(outcome.message, outcome.status)
     return redirect(request.full_path, code=303)
 
 
@@ -191,30 +191,6 @@ def _sign_in_failed(message: str, status: int) -> Any:
         except OAuth2Error as error:
             return _refused(error)
         return _page(grant, None, status=status, error=message)
-
-
-def _remember(actor: Actor) -> None:
-    """The same signed session the rest of the site reads (``session["actor"]``)."""
-    session.clear()
-    session.permanent = True
-    session["actor"] = {
-        "id": actor.account_id,
-        "role": actor.role.value,
-        "email": actor.email,
-        "issuer_id": actor.issuer_id,
-    }
-
-
-def _signed_in() -> Actor | None:
-    data = session.get("actor")
-    if not isinstance(data, dict):
-        return None
-    return Actor(
-        account_id=data["id"],
-        role=Role(data["role"]),
-        email=data["email"],
-        issuer_id=data.get("issuer_id"),
-    )
 
 
 def _page(grant: Any, actor: Actor | None, *, status: int, error: str | None = None) -> Response:

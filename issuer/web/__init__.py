@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -16,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_wtf.csrf import CSRFProtect
@@ -24,12 +24,14 @@ from flask_wtf.csrf import CSRFProtect
 from issuer.certificates import CertificateText, certificate_pdf, certificate_png
 from issuer.domain.actors import SYSTEM, Actor
 from issuer.domain.states import Role
-from issuer.errors import IssuerError, NotFound, RateLimited
+from issuer.errors import IssuerError, NotFound
 from issuer.runtime import Services
+from issuer.web.session import SignInRefused, sign_in_from_form, sign_out, signed_in
 from issuer.workflow import backpack_sending, earners, signin
 from issuer.workflow.award_page import award_page, portfolio_page
 from issuer.workflow.context import Context
 
+__all__ = ["blueprint", "csrf", "init_app", "read_as", "signed_in"]
 T = TypeVar("T")
 blueprint = Blueprint("web", __name__)
 csrf = CSRFProtect()
@@ -49,18 +51,6 @@ def read_as(actor: Actor, fn: Callable[[Context], T]) -> T:
         db_session.close()
 
 
-def signed_in() -> Actor | None:
-    data = session.get("actor")
-    if not isinstance(data, dict):
-        return None
-    return Actor(
-        account_id=data["id"],
-        role=Role(data["role"]),
-        email=data["email"],
-        issuer_id=data.get("issuer_id"),
-    )
-
-
 @blueprint.before_request
 def _protect_forms() -> None:
     csrf.protect()
@@ -73,62 +63,46 @@ def home() -> str:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("login.html", error=None, email="")
-    email = request.form.get("email", "")
-    svc = _services()
-    try:
-        with svc.db.transaction() as db_session:
-            actor = signin.sign_in(
-                db_session,
-                email,
-                request.form.get("password", ""),
-                request.remote_addr or "-",
-                svc.clock(),
-            )
-    except RateLimited as exc:
-        return render_template("login.html", error=exc.message, email=email), 429
-    if actor is None:
-        return render_template(
-            "login.html", error="The email or password is not right.", email=email
-        ), 401
-    session.clear()
-    session.permanent = True
-    session["actor"] = {
-        "id": actor.account_id,
-        "role": actor.role.value,
-        "email": actor.email,
-        "issuer_id": actor.issuer_id,
-    }
-    return redirect(url_for("web.portfolio") if actor.role is Role.EARNER else url_for("web.home"))
+    outcome = sign_in_from_form()
+    if isinstance(outcome, SignInRefused):
+        email = request.form.get("email", "")
+        return render_template("login.html", error=outcome.message, email=email), outcome.status
+    return redirect(
+        url_for("web.portfolio") if outcome.role is Role.EARNER else url_for("web.home")
+    )
 
 
 @blueprint.post("/logout")
 def logout() -> Response:
-    session.clear()
+    sign_out()
     return redirect(url_for("web.home"))
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
 def set_password() -> Any:
-    token = request.values.get("token", "")
-    svc = _services()
-    if request.method == "GET":
-        try:
-            read_as(
-                SYSTEM,
-                lambda ctx: signin.account_for_token(ctx.session, token, svc.settings.secret_key),
+    """The password link's page. The link carries its token after ``#`` (never sent to us, so
+    never in an access log); the page's script moves it into the form, which posts it."""
+    if request.method != "POST":
+        if "token" in request.args:  # a link made before the token moved out of the query
+            return redirect(
+                url_for("web.set_password") + "#" + urlencode({"token": request.args["token"]}),
+                code=303,
             )
-        except IssuerError as exc:
-            return render_template("password.html", token=None, error=exc.message), 400
-        return render_template("password.html", token=token, error=None)
+        return render_template("password.html", error=None)
+    svc = _services()
     try:
         with svc.db.transaction() as db_session:
             signin.set_password(
-                db_session, token, svc.settings.secret_key, request.form.get("password", "")
+                db_session,
+                request.form.get("token", ""),
+                svc.settings.secret_key,
+                request.form.get("password", ""),
             )
     except IssuerError as exc:
-        return render_template("password.html", token=token, error=exc.message), 400
+        token = request.form.get("token", "")  # kept in the form (a body, never a URL) to retry
+        return render_template("password.html", error=exc.message, token=token), 400
     return redirect(url_for("web.login"))
 
 
@@ -210,6 +184,7 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
     csrf.init_app(app)
+    app.context_processor(lambda: {"visitor": signed_in()})  # the navigation fits the role
     app.register_blueprint(blueprint)
     from issuer.web.backpack import blueprint as send_to_backpack  # it imports csrf from here
 

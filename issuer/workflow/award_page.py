@@ -32,7 +32,7 @@ class AwardPage:
 
     @property
     def earner_name(self) -> str:
-        return self.facts.earner.name
+        return self.award.earner_name
 
     @property
     def name(self) -> str:

@@ -17,7 +17,7 @@ from issuer.domain import rubric
 from issuer.domain.credentials import expiry, stack_progress
 from issuer.domain.states import AwardKind, AwardStatus, EnrollmentStatus, Role
 from issuer.errors import Conflict, InvalidTransition, ValidationFailed
-from issuer.models import Award, Enrollment, Program, ProgramVersion, Stack
+from issuer.models import Award, Earner, Enrollment, Program, ProgramVersion, Stack
 from issuer.workflow import audit, events, notices, publishing, stacks
 from issuer.workflow.context import Context
 from issuer.workflow.enrollments import earned_program_ids, set_status
@@ -99,10 +99,12 @@ def _stack_award(ctx: Context, stack: Stack, earner_id: int) -> Award:
 
 
 def _new_award(
-    ctx: Context, *, kind: AwardKind, validity_days: int | None, **fields: object
+    ctx: Context, *, kind: AwardKind, earner_id: int, validity_days: int | None, **fields: object
 ) -> Award:
     """Insert the award with its PTSB notice, ``award.issued`` event and audit entry, then publish
-    it: all in the same transaction, so a failure anywhere leaves none of them."""
+    it: all in the same transaction, so a failure anywhere leaves none of them. The earner's name
+    is kept on the award as issued (the signed documents carry it; a later rename must not
+    rewrite the page or certificate)."""
     award = Award(
         id=str(uuid.uuid4()),
         kind=kind.value,
@@ -110,6 +112,8 @@ def _new_award(
         expires_at=expiry(ctx.now, validity_days),
         status=AwardStatus.ACTIVE.value,
         recipient_salt=secrets.token_hex(16),
+        earner_id=earner_id,
+        earner_name=ctx.get(Earner, earner_id).name,
         **fields,
     )
     ctx.session.add(award)

@@ -22,6 +22,7 @@ from issuer.domain import webhooks as rules
 from issuer.domain.actors import SYSTEM, Actor
 from issuer.errors import IssuerError
 from issuer.runtime import Services
+from issuer.signing.sealing import SecretBox
 from issuer.verify.fetch import SafeHttpFetcher
 from issuer.workflow import webhooks
 from issuer.workflow.webhooks import AttemptResult, Outgoing
@@ -74,7 +75,14 @@ def deliver_due(
     sender = send or http_sender(settings)
     with services.db.transaction() as session:
         ctx = services.context(session, SYSTEM)
-        claimed = webhooks.claim_due(ctx, worker, limit=limit, built_in=built_in, only=only)
+        claimed = webhooks.claim_due(
+            ctx,
+            worker,
+            box=SecretBox(settings.secret_key),
+            limit=limit,
+            built_in=built_in,
+            only=only,
+        )
     delivered = failed = 0
     for outgoing in claimed:
         result = _attempt(services, sender, outgoing)

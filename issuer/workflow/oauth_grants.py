@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from issuer.errors import RateLimited
 from issuer.models import Account, OAuthClient, OAuthCode, OAuthToken
 from issuer.workflow import audit
 from issuer.workflow.accounts import hash_token
@@ -22,10 +23,15 @@ from issuer.workflow.context import Context
 CODE_LIFETIME = timedelta(minutes=5)
 REFRESH_LIFETIME = timedelta(days=30)
 MAX_SECRET_LENGTH = 200
+REGISTRATION_WINDOW = timedelta(hours=1)
 
 
 def register_client(
-    ctx: Context, client_id: str, secret: str, metadata: dict[str, Any]
+    ctx: Context,
+    client_id: str,
+    secret: str,
+    metadata: dict[str, Any],
+    registered_from: str | None = None,
 ) -> OAuthClient:
     """Store a dynamically registered client; the secret is kept only as a hash."""
     client = OAuthClient(
@@ -34,11 +40,29 @@ def register_client(
         name=str(metadata.get("client_name") or client_id)[:200],
         client_metadata=metadata,
         created_at=ctx.now,
+        registered_from=(registered_from or "-")[:64],
     )
     ctx.session.add(client)
     ctx.session.flush()
     audit.record(ctx, "oauth.client_registered", "oauth_client", client.id, name=client.name)
     return client
+
+
+def check_registration_rate(ctx: Context, address: str, per_hour: int) -> None:
+    """Open registration, but not a flood: ``RateLimited`` once ``address`` has registered
+    ``per_hour`` clients in the last hour (0 turns the limit off)."""
+    if per_hour <= 0:
+        return
+    recent = ctx.session.scalar(
+        select(func.count())
+        .select_from(OAuthClient)
+        .where(
+            OAuthClient.registered_from == address[:64],
+            OAuthClient.created_at > ctx.now - REGISTRATION_WINDOW,
+        )
+    )
+    if (recent or 0) >= per_hour:
+        raise RateLimited("Too many client registrations from this address; try again later.")
 
 
 def find_client(ctx: Context, client_id: str) -> OAuthClient | None:

@@ -59,7 +59,35 @@ def set_password(session: Session, token: str, secret: str, password: str) -> Ac
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed(fields={"password": f"use at least {MIN_PASSWORD} characters"})
     account.password_hash = generate_password_hash(password)
+    account.session_generation += 1  # a new password ends every session opened with the old one
     return account
+
+
+def session_generation(session: Session, account_id: int) -> int:
+    """The generation a session opened now carries (read right after a successful sign-in)."""
+    account = session.get(Account, account_id)
+    return account.session_generation if account is not None else -1
+
+
+def session_actor(session: Session, account_id: object, generation: object) -> Actor | None:
+    """Who a session cookie stands for: the account as it is now, but only while the cookie's
+    generation is the account's (signing out or a new password moves it on) and it has a password.
+    """
+    if not isinstance(account_id, int) or not isinstance(generation, int):
+        return None
+    account = session.get(Account, account_id)
+    if account is None or account.password_hash is None:
+        return None
+    if account.session_generation != generation:
+        return None
+    return actor_for(account)
+
+
+def end_sessions(session: Session, account_id: int) -> None:
+    """Sign out everywhere: every session cookie of the account stops working."""
+    account = session.get(Account, account_id)
+    if account is not None:
+        account.session_generation += 1
 
 
 def sign_in(

@@ -27,6 +27,7 @@ from issuer.models import (
     WebhookEvent,
     WebhookSubscription,
 )
+from issuer.signing.sealing import SecretBox
 from issuer.workflow import audit
 from issuer.workflow.context import Context
 
@@ -38,16 +39,31 @@ BUILT_IN = "ptsb"  # how the CLI names PTSB's built-in subscriber (PTSB_WEBHOOK_
 # --- subscriptions ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewSubscription:
+    """A subscription just registered and its signing secret: the only time the secret is shown."""
+
+    subscription: WebhookSubscription
+    secret: str
+
+
+def secret_purpose(subscription_id: int) -> str:
+    """What a subscription's sealed secret is bound to (migration 0008 seals with the same)."""
+    return f"webhook_subscription:{subscription_id}:secret"
+
+
 def create_subscription(
     ctx: Context,
     url: str,
     event_types: list[str],
+    box: SecretBox,
     *,
     issuer_id: int | None = None,
     description: str | None = None,
     allow_private: bool = False,
-) -> WebhookSubscription:
-    """Register a receiver; its ``whsec_`` secret is in the answer, the only time it is shown."""
+) -> NewSubscription:
+    """Register a receiver; its ``whsec_`` secret is in the answer, the only time it is shown,
+    and is stored sealed by ``box``."""
     ctx.actor.require_role(Role.PTSB, Role.ISSUER_ADMIN)
     if ctx.actor.role is Role.ISSUER_ADMIN and issuer_id is None:
         issuer_id = ctx.actor.issuer_id
@@ -59,12 +75,14 @@ def create_subscription(
         url=checked_url(url, allow_private=allow_private),
         event_types=_checked_types(event_types),
         description=description,
-        secret=webhooks.secret_from_bytes(secrets.token_bytes(webhooks.SECRET_BYTES)),
+        secret_sealed="",  # sealed below, once the id it is bound to exists
         created_by=ctx.actor.account_id,
         created_at=ctx.now,
     )
     ctx.session.add(subscription)
     ctx.session.flush()
+    secret = webhooks.secret_from_bytes(secrets.token_bytes(webhooks.SECRET_BYTES))
+    subscription.secret_sealed = box.seal(secret, secret_purpose(subscription.id))
     audit.record(
         ctx,
         "webhook.subscribed",
@@ -74,7 +92,7 @@ def create_subscription(
         event_types=subscription.event_types,
         issuer_id=issuer_id,
     )
-    return subscription
+    return NewSubscription(subscription, secret)
 
 
 def list_subscriptions(
@@ -319,12 +337,15 @@ def claim_due(
     ctx: Context,
     worker: str,
     *,
+    box: SecretBox,
     limit: int = 10,
     built_in: tuple[str, str] | None = None,
     only: list[int] | None = None,
 ) -> list[Outgoing]:
     """Lease up to ``limit`` due deliveries to ``worker``; another worker never gets the same.
 
+    ``box`` opens the subscribers' sealed secrets (a secret that no longer opens, after a new
+    SECRET_KEY, raises ``Unsealable``: register the receiver again).
     ``built_in`` is PTSB's (url, secret): without it, the built-in subscriber's deliveries wait.
     ``only`` restricts the claim to those delivery ids (a replay sends just what it queued).
     """
@@ -358,7 +379,8 @@ def claim_due(
             url, secret = built_in
         else:
             subscription = ctx.get(WebhookSubscription, delivery.subscription_id)
-            url, secret = subscription.url, subscription.secret
+            url = subscription.url
+            secret = box.open(subscription.secret_sealed, secret_purpose(subscription.id))
         claimed.append(
             Outgoing(delivery.id, event.id, delivery.subscription_id, url, secret, event.body)
         )

@@ -86,12 +86,12 @@ def make_earner(
 
 def set_password(client: FlaskClient, setup_url: str) -> None:
     parts = urlsplit(setup_url)
-    form = client.get(f"{parts.path}?{parts.query}").data.decode()
-    token = re.search(r'name="token" value="([^"]+)"', form)
+    form = client.get(parts.path).data.decode()  # the token after "#" stays in the browser
+    token = parse_qs(parts.fragment).get("token") or parse_qs(parts.query).get("token")
     assert token
     response = client.post(
         "/account/password",
-        data={"token": token.group(1), "password": PASSWORD, "csrf_token": csrf_from(form)},
+        data={"token": token[0], "password": PASSWORD, "csrf_token": csrf_from(form)},
     )
     assert response.status_code == 302, response.data
 

@@ -36,7 +36,9 @@ def test_bad_value_names_the_variable(variable, value):
 
 def test_base_url_trailing_slash_is_dropped():
     assert (
-        Settings.from_env({"BASE_URL": "https://badges.example.org/"}).base_url
+        Settings.from_env(
+            {"BASE_URL": "https://badges.example.org/", "SECRET_KEY": "a-real-secret"}
+        ).base_url
         == "https://badges.example.org"
     )
 
@@ -73,3 +75,30 @@ def test_webhook_settings_are_read():
 def test_webhook_allow_private_must_be_a_flag():
     with pytest.raises(ConfigError, match="WEBHOOK_ALLOW_PRIVATE"):
         Settings.from_env({"WEBHOOK_ALLOW_PRIVATE": "maybe"})
+
+
+def test_https_with_the_development_secret_key_refuses_to_start():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Settings.from_env({"BASE_URL": "https://badges.example.org"})
+
+
+def test_https_with_an_empty_secret_key_refuses_to_start():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Settings.from_env({"BASE_URL": "https://badges.example.org", "SECRET_KEY": ""})
+
+
+def test_http_development_start_keeps_the_development_key():
+    assert Settings.from_env({}).secret_key == Settings().secret_key
+
+
+def test_trusted_proxies_and_registration_limit_are_read():
+    settings = Settings.from_env({"TRUSTED_PROXIES": "2", "OAUTH_REGISTRATIONS_PER_HOUR": "5"})
+    assert (settings.trusted_proxies, settings.oauth_registrations_per_hour) == (2, 5)
+    assert (Settings().trusted_proxies, Settings().oauth_registrations_per_hour) == (0, 20)
+
+
+@pytest.mark.parametrize("variable", ["TRUSTED_PROXIES", "OAUTH_REGISTRATIONS_PER_HOUR"])
+@pytest.mark.parametrize("value", ["-1", "two", "1.5"])
+def test_counts_must_be_whole_numbers(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env({variable: value})

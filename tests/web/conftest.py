@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -16,11 +16,16 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def link_token(setup_url: str) -> str:
+    """The one-time token of a password link (after ``#``, where the page's script reads it)."""
+    return parse_qs(urlsplit(setup_url).fragment)["token"][0]
+
+
 def set_password(client, setup_url: str, password: str = PASSWORD):
-    path = urlsplit(setup_url)
-    form = client.get(f"{path.path}?{path.query}")
+    """What a browser does with the link: open the page (the fragment is not sent), post the form."""
+    form = client.get(urlsplit(setup_url).path)
     assert form.status_code == 200
-    token = re.search(r'name="token" value="([^"]+)"', form.data.decode()).group(1)
+    token = link_token(setup_url)
     return client.post(
         "/account/password",
         data={"token": token, "password": password, "csrf_token": csrf_from(form.data.decode())},

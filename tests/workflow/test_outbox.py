@@ -13,10 +13,12 @@ from issuer import create_app
 from issuer.domain.actors import SYSTEM
 from issuer.domain.webhooks import RetryPolicy
 from issuer.models import Notice, WebhookDelivery, WebhookEvent
+from issuer.signing.sealing import SecretBox
 from issuer.workflow import webhooks
 from issuer.workflow.delivery import DeliveryRun, deliver_due
 from tests.webhook_receiver import WebhookReceiver
 
+BOX = SecretBox("test-secret")
 PTSB_SECRET = "whsec_cHRzYiBsaWNlbnNlIHN5c3RlbSB0ZXN0IHNlY3JldCE="
 
 
@@ -95,9 +97,13 @@ def test_two_workers_never_claim_the_same_delivery(webhook_app, completed):
     services = webhook_app.extensions["issuer.services"]
     built_in = (services.settings.ptsb_webhook_url, PTSB_SECRET)
     with services.db.transaction() as session:
-        first = webhooks.claim_due(services.context(session, SYSTEM), "w1", built_in=built_in)
+        first = webhooks.claim_due(
+            services.context(session, SYSTEM), "w1", box=BOX, built_in=built_in
+        )
     with services.db.transaction() as session:
-        second = webhooks.claim_due(services.context(session, SYSTEM), "w2", built_in=built_in)
+        second = webhooks.claim_due(
+            services.context(session, SYSTEM), "w2", box=BOX, built_in=built_in
+        )
     assert len(first) == 2 and second == []
 
 
@@ -106,10 +112,12 @@ def test_expired_lease_lets_another_worker_take_over(webhook_app, completed):
     services = webhook_app.extensions["issuer.services"]
     built_in = (services.settings.ptsb_webhook_url, PTSB_SECRET)
     with services.db.transaction() as session:
-        webhooks.claim_due(services.context(session, SYSTEM), "crashed", built_in=built_in)
+        webhooks.claim_due(services.context(session, SYSTEM), "crashed", box=BOX, built_in=built_in)
     later(services, webhooks.LEASE + timedelta(seconds=1))
     with services.db.transaction() as session:
-        taken = webhooks.claim_due(services.context(session, SYSTEM), "w2", built_in=built_in)
+        taken = webhooks.claim_due(
+            services.context(session, SYSTEM), "w2", box=BOX, built_in=built_in
+        )
     with services.db.session() as session:
         owners = set(session.scalars(select(WebhookDelivery.claimed_by)))
     assert len(taken) == 2 and owners == {"w2"}

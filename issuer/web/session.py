@@ -1,0 +1,91 @@
+"""The one sign-in and session reader of people's pages (``/login``, the portfolio, the OAuth
+consent page, send to backpack): who is signed in, signing in from the form, signing out.
+
+The signed cookie holds the account id and the account's session generation at sign-in; each
+request checks it against the database, so signing out or a new password ends every session of the
+account, not only the cookie in this browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, request, session
+
+from issuer.domain.actors import Actor
+from issuer.errors import RateLimited
+from issuer.runtime import Services
+from issuer.workflow import signin
+
+SESSION_KEY = "actor"
+NOT_RECOGNISED = "The email or password is not right."
+
+
+@dataclass(frozen=True)
+class SignInRefused:
+    """Why the form's email and password did not sign anyone in, and the status to answer."""
+
+    message: str
+    status: int
+
+
+def _services() -> Services:
+    return current_app.extensions["issuer.services"]  # type: ignore[no-any-return]
+
+
+def signed_in() -> Actor | None:
+    """The person this request's session belongs to, or None (read once per request)."""
+    if "signed_in" not in g:
+        g.signed_in = _read_session()
+    return g.signed_in  # type: ignore[no-any-return]
+
+
+def _read_session() -> Actor | None:
+    data = session.get(SESSION_KEY)
+    if not isinstance(data, dict):
+        return None
+    with _services().db.session() as db_session:
+        actor = signin.session_actor(db_session, data.get("id"), data.get("generation"))
+    if actor is None:
+        session.pop(SESSION_KEY, None)  # ended elsewhere: stop sending a dead cookie
+    return actor
+
+
+def sign_in_from_form() -> Actor | SignInRefused:
+    """Check the posted email and password (rate-limited per email and client address); on
+    success the session is renewed for the account."""
+    svc = _services()
+    try:
+        with svc.db.transaction() as db_session:
+            actor = signin.sign_in(
+                db_session,
+                request.form.get("email", ""),
+                request.form.get("password", ""),
+                request.remote_addr or "-",
+                svc.clock(),
+            )
+            generation = (
+                signin.session_generation(db_session, actor.account_id)
+                if actor is not None and actor.account_id is not None
+                else None
+            )
+    except RateLimited as exc:
+        return SignInRefused(exc.message, 429)
+    if actor is None or generation is None:
+        return SignInRefused(NOT_RECOGNISED, 401)
+    session.clear()
+    session.permanent = True
+    session[SESSION_KEY] = {"id": actor.account_id, "generation": generation}
+    g.signed_in = actor
+    return actor
+
+
+def sign_out() -> None:
+    """End every session of the signed-in account (other browsers too), then this cookie."""
+    actor = signed_in()
+    if actor is not None and actor.account_id is not None:
+        account_id = actor.account_id
+        with _services().db.transaction() as db_session:
+            signin.end_sessions(db_session, account_id)
+    session.clear()
+    g.signed_in = None
