@@ -3,6 +3,7 @@ name kept on each award, session generations) and nothing secret is left in the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,19 +15,42 @@ from issuer.db import Database
 from issuer.migrations import alembic_config, current_revision, upgrade
 from issuer.signing.sealing import SecretBox
 from issuer.workflow.webhooks import secret_purpose
-from tests.conftest import postgres_url
+from tests.postgres import throwaway_database
 
 SECRET_KEY = "migration-test-secret"  # noqa: S105
 WEBHOOK_SECRET = "whsec_" + "c2VjcmV0IHNpZ25pbmcga2V5IGZvciB3ZWJob29rcyE="  # noqa: S105
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Both engines on every run: a SQLite file, and a throwaway database on the local server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'issuer.sqlite3'}"
+    else:
+        with throwaway_database("migration_0008") as url:
+            yield url
+
+
 @pytest.fixture
-def at_0007(tmp_path: Path) -> Database:
-    """A SQLite database at 0007 holding an issuer, an earner, an award and a subscription."""
-    if postgres_url():
-        pytest.skip("reads the SQLite database file")
-    database = Database(f"sqlite:///{tmp_path / 'issuer.sqlite3'}")
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'issuer.sqlite3'}"
+
+
+@pytest.fixture
+def at_0007(database_url: str, tmp_path: Path) -> Iterator[Database]:
+    """A database at 0007 holding an issuer, an earner, an award and a subscription."""
+    yield from _seeded_at_0007(database_url, tmp_path)
+
+
+@pytest.fixture
+def sqlite_at_0007(sqlite_url: str, tmp_path: Path) -> Iterator[Database]:
+    """The same on SQLite only, for reading the database file itself."""
+    yield from _seeded_at_0007(sqlite_url, tmp_path)
+
+
+def _seeded_at_0007(url: str, tmp_path: Path) -> Iterator[Database]:
+    database = Database(url)
     upgrade(database, tmp_path, revision="0007")
     meta = sa.MetaData()
     meta.reflect(database.engine)
@@ -108,9 +132,9 @@ def test_upgrade_seals_existing_webhook_secrets(at_0007, tmp_path):
     assert SecretBox(SECRET_KEY).open(sealed, secret_purpose(1)) == WEBHOOK_SECRET
 
 
-def test_upgraded_database_file_holds_no_webhook_secret_in_clear(at_0007, tmp_path):
-    _upgrade(at_0007, tmp_path)
-    at_0007.dispose()
+def test_upgraded_database_file_holds_no_webhook_secret_in_clear(sqlite_at_0007, tmp_path):
+    _upgrade(sqlite_at_0007, tmp_path)
+    sqlite_at_0007.dispose()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("issuer.sqlite3*"))  # with -wal
     assert WEBHOOK_SECRET.encode() not in raw
     assert WEBHOOK_SECRET[len("whsec_") :].encode() not in raw
