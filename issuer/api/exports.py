@@ -12,6 +12,7 @@ from flask import Response, request
 
 from issuer.api import present
 from issuer.api.context import read, stream
+from issuer.api.query import id_arg
 from issuer.api.routing import QueryParam, area
 from issuer.domain.spreadsheet import csv_records
 from issuer.errors import ValidationFailed
@@ -50,7 +51,7 @@ def export_completions() -> Response:
     if fmt not in ("csv", "json"):
         raise ValidationFailed(fields={"format": "must be csv or json"})
     awarded_from, awarded_to = _date_arg("from"), _date_arg("to")
-    issuer_id = _id_arg("issuer_id")
+    issuer_id = id_arg("issuer_id", "an issuer id")
     scope = read(lambda ctx: exports.completion_filter(ctx, issuer_id, awarded_from, awarded_to))
     records = stream(lambda ctx: exports.completion_records(ctx, scope))
     if fmt == "json":
@@ -82,11 +83,3 @@ def _date_arg(name: str) -> date | None:
         raise ValidationFailed(fields={name: "must be a date YYYY-MM-DD"}) from None
 
 
-def _id_arg(name: str) -> int | None:
-    value = request.args.get(name)
-    if value is None or value == "":
-        return None
-    digits = value.isascii() and value.isdigit() and len(value) <= 10
-    if not digits or not 1 <= int(value) <= 2**31 - 1:
-        raise ValidationFailed(fields={name: "must be an issuer id"})
-    return int(value)

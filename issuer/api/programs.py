@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
+from issuer.api.query import MAX_LIMIT, choice_arg, id_arg, page_args
 from issuer.api.routing import QueryParam, area
+from issuer.domain.states import ProgramStatus
 from issuer.workflow import approvals, programs
+from issuer.workflow.context import Context
 from issuer.workflow.images import image_from_data_url
 
 api = area("programs", "Programs")
@@ -44,16 +45,28 @@ def create_program() -> tuple[dict[str, Any], int]:
     "/programs",
     "GET",
     "List programs you may see",
-    query=(QueryParam("issuer_id", {"type": "integer"}),),
-    errors=(401,),
+    query=(
+        QueryParam(
+            "status",
+            {"type": "string", "enum": [s.value for s in ProgramStatus]},
+            "the latest version's status",
+        ),
+        QueryParam("issuer_id", {"type": "integer", "minimum": 1}),
+        QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
+        QueryParam("offset", {"type": "integer", "minimum": 0}),
+    ),
+    errors=(401, 422),
 )
 def list_programs() -> dict[str, Any]:
-    issuer_id = request.args.get("issuer_id", type=int)
-    return read(
-        lambda ctx: {
-            "items": [present.program(ctx, v) for v in programs.list_programs(ctx, issuer_id)]
-        }
-    )
+    status = choice_arg("status", ProgramStatus)
+    issuer_id = id_arg("issuer_id", "an issuer id")
+    limit, offset = page_args()
+
+    def listed(ctx: Context) -> dict[str, Any]:
+        page = programs.list_programs(ctx, issuer_id, status, limit=limit, offset=offset)
+        return {"items": [present.program(ctx, v) for v in page.items], "total": page.total}
+
+    return read(listed)
 
 
 @api.route("/programs/<int:program_id>", "GET", "Read a program", errors=(401, 404))

@@ -27,9 +27,7 @@ def enrol(
     _refuse_duplicate(ctx, earner.id, program_id)
     missing = missing_prerequisites(version.prerequisites, earned_program_ids(ctx, earner.id))
     if missing:
-        raise Conflict(
-            f"Earn the prerequisite programs {missing} first.", code="prerequisites_missing"
-        )
+        raise Conflict(f"Earn {_names(ctx, missing)} first.", code="prerequisites_missing")
     enrollment = Enrollment(
         earner_id=earner.id,
         program_id=program_id,
@@ -190,3 +188,9 @@ def active_enrollment(ctx: Context, earner_id: int, program_id: int) -> Enrollme
 def _refuse_duplicate(ctx: Context, earner_id: int, program_id: int) -> None:
     if active_enrollment(ctx, earner_id, program_id) is not None:
         raise Conflict("The earner is already enrolled in this program.", code="already_enrolled")
+
+
+def _names(ctx: Context, program_ids: list[int]) -> str:
+    """'"A"', '"A" and "B"', '"A", "B" and "C"': the programs as people know them."""
+    names = [f'"{programs.display_name(ctx, pid)}"' for pid in program_ids]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

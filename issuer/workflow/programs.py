@@ -118,12 +118,35 @@ def get_program(ctx: Context, program_id: int) -> ProgramView:
     return result
 
 
-def list_programs(ctx: Context, issuer_id: int | None = None) -> list[ProgramView]:
+@dataclass(frozen=True)
+class ProgramPage:
+    """One page of a program list and how many programs match in all."""
+
+    items: list[ProgramView]
+    total: int
+
+
+def list_programs(
+    ctx: Context,
+    issuer_id: int | None = None,
+    status: ProgramStatus | None = None,
+    *,
+    limit: int = 200,
+    offset: int = 0,
+) -> ProgramPage:
+    """Programs the actor may see (approved ones, and every one they manage), in id order,
+    filtered by issuer and by the latest version's status."""
     query = select(Program).order_by(Program.id)
     if issuer_id is not None:
         query = query.where(Program.issuer_id == issuer_id)
     views = [view(ctx, p.id) for p in ctx.session.scalars(query)]
-    return [v for v in views if v.approved is not None or _may_manage(ctx, v.program)]
+    matching = [
+        v
+        for v in views
+        if (v.approved is not None or _may_manage(ctx, v.program))
+        and (status is None or v.latest.status == status.value)
+    ]
+    return ProgramPage(matching[offset : offset + limit], len(matching))
 
 
 def view(ctx: Context, program_id: int) -> ProgramView:
@@ -135,12 +158,19 @@ def view(ctx: Context, program_id: int) -> ProgramView:
     return ProgramView(program=program, latest=versions[-1], approved=approved)
 
 
+def display_name(ctx: Context, program_id: int) -> str:
+    """The name people know a program by: its version in force, else its latest version."""
+    found = view(ctx, program_id)
+    return (found.approved or found.latest).name
+
+
 def approved_version(ctx: Context, program_id: int) -> ProgramVersion:
     """The version in force, or ``InvalidTransition`` when none is approved."""
     found = view(ctx, program_id).approved
     if found is None:
         raise InvalidTransition(
-            f"Program {program_id} has no approved version.", code="program_not_approved"
+            f'"{display_name(ctx, program_id)}" has no approved version yet.',
+            code="program_not_approved",
         )
     return found
 
