@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,7 +46,6 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     auto_migrate: bool = True
     schemas_dir: Path = SCHEMAS_DIR
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:

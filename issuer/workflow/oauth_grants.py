@@ -184,11 +184,6 @@ def account(ctx: Context, account_id: int) -> Account | None:
     return ctx.session.get(Account, account_id)
 
 
-def client_by_pk(ctx: Context, pk: int) -> OAuthClient | None:
-    """A client by its row id (tokens and codes point at it)."""
-    return ctx.session.get(OAuthClient, pk)
-
-
 @dataclass(frozen=True)
 class ConnectedApp:
     """An app holding live tokens for the signed-in earner: what the apps page lists."""
