@@ -25,10 +25,10 @@ from flask import Flask, current_app, g
 from joserfc.errors import InvalidClaimError
 
 from issuer.domain.actors import Actor
+from issuer.domain.oauth_urls import OAuthUrls
 from issuer.models import Account
 from issuer.oauth.records import AuthorizationCode, Client, Token
 from issuer.oauth.scopes import SCOPES
-from issuer.oauth.urls import OAuthUrls
 from issuer.runtime import Services
 from issuer.workflow import oauth_grants
 from issuer.workflow.context import Context

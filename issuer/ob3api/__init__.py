@@ -21,9 +21,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from issuer import errors as e
 from issuer.api.context import read, write
 from issuer.api.verify import run_verification
+from issuer.domain.oauth_urls import API_PREFIX, OAuthUrls
 from issuer.oauth.protect import Grant, OAuthRefused, require
 from issuer.oauth.scopes import CREDENTIAL_READ, CREDENTIAL_UPSERT, PROFILE_READ, PROFILE_UPDATE
-from issuer.oauth.urls import API_PREFIX, OAuthUrls
 from issuer.ob3api import errors as imsx
 from issuer.ob3api.discovery import service_description
 from issuer.runtime import Services

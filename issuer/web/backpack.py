@@ -44,9 +44,9 @@ from issuer.backpack_client import (
 )
 from issuer.domain.actors import Actor
 from issuer.domain.backpacks import BackpackEndpoints
+from issuer.domain.oauth_urls import OAuthUrls
 from issuer.domain.states import Role
 from issuer.errors import BadRequest, Forbidden, IssuerError
-from issuer.oauth.urls import OAuthUrls
 from issuer.runtime import Services
 from issuer.signing.sealing import SecretBox
 from issuer.web import csrf, read_as, signed_in
