@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, services, write
 from issuer.api.routing import area
 from issuer.domain.states import Role
-from issuer.workflow import accounts, signin
+from issuer.workflow import accounts, present, signin
 
 api = area("accounts", "Accounts")
 

@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import request
 
-from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import QueryParam, area
-from issuer.workflow import approvals, programs
+from issuer.workflow import approvals, present, programs
 from issuer.workflow.images import image_from_data_url
 
 api = area("programs", "Programs")

@@ -23,6 +23,13 @@ CODE_LIFETIME = timedelta(minutes=5)
 REFRESH_LIFETIME = timedelta(days=30)
 MAX_SECRET_LENGTH = 200
 
+# The records this module hands to the authorization server's adapter (issuer/oauth/): it reads
+# their fields and passes them back here, and never queries or changes them itself.
+ClientRecord = OAuthClient
+CodeRecord = OAuthCode
+TokenRecord = OAuthToken
+GrantingAccount = Account
+
 
 def register_client(
     ctx: Context, client_id: str, secret: str, metadata: dict[str, Any]
