@@ -16,18 +16,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
 
 from issuer.config import Settings
-from issuer.db import Database
 from issuer.domain import webhooks as rules
 from issuer.domain.actors import SYSTEM, Actor
-from issuer.domain.webhooks import RetryPolicy
 from issuer.errors import IssuerError
 from issuer.verify.fetch import SafeHttpFetcher
 from issuer.workflow import webhooks
-from issuer.workflow.context import Context
+from issuer.workflow.services import Services
 from issuer.workflow.webhooks import AttemptResult, Outgoing
 
 log = logging.getLogger(__name__)
@@ -37,19 +33,6 @@ BATCH = 10
 
 Send = Callable[[str, bytes, dict[str, str], bool], int]
 """POST (url, body, headers, trusted) and answer the HTTP status; raise when there is no answer."""
-
-
-class Services(Protocol):
-    """What delivering needs of the running app (``issuer.runtime.Services`` has it all); named
-    here so that use cases do not import the composition root that imports them."""
-
-    settings: Settings
-    db: Database
-    webhook_retry: RetryPolicy
-
-    def clock(self) -> datetime: ...
-
-    def context(self, session: Any, actor: Actor) -> Context: ...
 
 
 @dataclass(frozen=True)
