@@ -95,14 +95,31 @@ def subpackage_of(path: Path) -> str:
     return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
 
 
+# app.py is the composition root and imports every part. The one import back into it is the
+# `db upgrade` command calling app.prepare_storage; it goes when prepare_storage moves to
+# workflow/ (left in app.py while issue 10's security work changes it). Nothing else may.
+ALLOWED_BACK_EDGES = {("cli", "app")}
+
+
+def imported_names(path: Path) -> set[str]:
+    """Like imports_of, and ``from issuer import cli`` counts as importing ``issuer.cli``."""
+    found = imports_of(path)
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
 def subpackage_graph() -> dict[str, dict[str, set[str]]]:
     """Which top-level parts of issuer/ import which, with the files that do it."""
     graph: dict[str, dict[str, set[str]]] = {}
     for path in modules("."):
         source = subpackage_of(path)
-        for name in imports_of(path):
+        for name in imported_names(path):
             parts = name.split(".")
             if parts[0] == "issuer" and len(parts) > 1 and parts[1] != source:
+                if (source, parts[1]) in ALLOWED_BACK_EDGES:
+                    continue
                 where = graph.setdefault(source, {}).setdefault(parts[1], set())
                 where.add(str(path.relative_to(PACKAGE)))
     return graph
@@ -160,14 +177,18 @@ def test_no_import_cycles_between_parts_of_issuer():
     assert detail == {}
 
 
-# HTTP adapters parse, authorize, call a use case and render: rows and queries stay in workflow/.
-# cli.py is left out on purpose: with app.py it is where commands are wired to services (the
-# composition root of the command line); it reaches storage only through workflow/ all the same.
+# Adapters parse, authorize, call a use case and render: rows and queries stay in workflow/.
+# cli.py is held to the same rule: it builds its services through app.py (the one composition
+# root) and reaches storage only through workflow/, so it needs no exception.
 ADAPTERS = ["api", "web", "ob3api", "oauth", "public"]
 ORM = ("issuer.models", "issuer.db", "sqlalchemy")
 
 
-@pytest.mark.parametrize("path", modules(*ADAPTERS), ids=lambda p: f"{p.parent.name}/{p.name}")
+def adapter_modules() -> list[Path]:
+    return [*modules(*ADAPTERS), PACKAGE / "cli.py"]
+
+
+@pytest.mark.parametrize("path", adapter_modules(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_adapters_do_not_import_orm_models_or_sqlalchemy(path):
     assert not {n for n in imports_of(path) if n.startswith(ORM)}
 
