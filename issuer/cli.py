@@ -188,8 +188,7 @@ def webhooks_deliveries(
     subscription: str, state: str | None, event_id: str | None, limit: int
 ) -> None:
     """The delivery log, newest first: one JSON object per delivery, with every attempt."""
-    from issuer.api import present
-    from issuer.workflow import webhooks
+    from issuer.workflow import present, webhooks
 
     subscription_id, _ = _subscriber(subscription)
     svc = _services()

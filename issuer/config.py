@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,7 +52,6 @@ class Settings:
     # Dynamic client registrations (/oauth/register) one client address may make per hour.
     oauth_registrations_per_hour: int = 20
     schemas_dir: Path = SCHEMAS_DIR
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -6,14 +6,13 @@ from typing import Any
 
 from flask import request
 
-from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, services, write
 from issuer.api.routing import area
 from issuer.domain.actors import SYSTEM
 from issuer.domain.states import Role
 from issuer.errors import Unauthenticated
-from issuer.workflow import accounts, tokens
+from issuer.workflow import accounts, present, tokens
 
 api = area("accounts", "Accounts")
 

@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import request
 
-from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import QueryParam, area
-from issuer.workflow import awards, bulk_completion, completions
+from issuer.workflow import awards, bulk_completion, completions, present
 
 api = area("awards", "Awards")
 

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, request
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
 
 from issuer.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from issuer.json_schemas import schema_validator
 
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 
@@ -139,23 +140,20 @@ def _field(error: ValidationError) -> str:
 
 
 @cache
-def _load(directory: str, name: str) -> Draft202012Validator:
-    schema = json.loads((Path(directory) / f"{name}.json").read_text())
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _load(directory: str, name: str) -> Validator:
+    return schema_validator(json.loads((Path(directory) / f"{name}.json").read_text()))
 
 
 @cache
-def _load_items(directory: str, name: str) -> Draft202012Validator:
-    items = _load(directory, name).schema["items"]
-    return Draft202012Validator(items, format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _load_items(directory: str, name: str) -> Validator:
+    return schema_validator(_load(directory, name).schema["items"], check_schema=False)
 
 
-def _item_validator(name: str) -> Draft202012Validator:
+def _item_validator(name: str) -> Validator:
     return _load_items(str(current_app.config["API_SCHEMAS_DIR"]), name)
 
 
-def validator(name: str) -> Draft202012Validator:
+def validator(name: str) -> Validator:
     return _load(str(current_app.config["API_SCHEMAS_DIR"]), name)
 
 

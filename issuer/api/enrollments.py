@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import area
-from issuer.workflow import enrollments, reviews
+from issuer.workflow import enrollments, present, reviews
 
 api = area("enrollments", "Enrollments")
 

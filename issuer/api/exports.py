@@ -10,13 +10,12 @@ from itertools import chain
 
 from flask import Response, request
 
-from issuer.api import present
 from issuer.api.context import read, stream
 from issuer.api.query import id_arg
 from issuer.api.routing import QueryParam, area
 from issuer.domain.spreadsheet import csv_records
 from issuer.errors import ValidationFailed
-from issuer.workflow import exports
+from issuer.workflow import exports, present
 
 api = area("exports", "Exports")
 

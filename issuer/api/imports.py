@@ -6,13 +6,12 @@ from typing import Any
 
 from flask import request
 
-from issuer.api import present
 from issuer.api.bodies import has_body, item_problems, json_document, upload_bytes
 from issuer.api.context import read, write
 from issuer.api.routing import QueryParam, area
 from issuer.domain import roster
 from issuer.errors import UnsupportedMediaType, ValidationFailed
-from issuer.workflow import bulk_import
+from issuer.workflow import bulk_import, present
 
 api = area("imports", "Bulk import")
 

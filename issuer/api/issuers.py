@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import area
-from issuer.workflow import issuers, keys
+from issuer.workflow import issuers, keys, present
 from issuer.workflow.images import image_from_data_url
 
 api = area("issuers", "Issuers")

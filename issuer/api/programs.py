@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.query import MAX_LIMIT, choice_arg, id_arg, page_args
 from issuer.api.routing import QueryParam, area
 from issuer.domain.states import ProgramStatus
-from issuer.workflow import approvals, programs
+from issuer.workflow import approvals, present, programs
 from issuer.workflow.context import Context
 from issuer.workflow.images import image_from_data_url
 

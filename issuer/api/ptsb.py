@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import request
 
-from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import QueryParam, area
 from issuer.domain.states import Role
 from issuer.errors import ValidationFailed
-from issuer.workflow import audit, notices
+from issuer.workflow import audit, notices, present
 
 api = area("ptsb", "PTSB")
 

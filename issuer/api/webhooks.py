@@ -8,14 +8,13 @@ from typing import Any
 
 from flask import request
 
-from issuer.api import present
 from issuer.api.bodies import json_body
 from issuer.api.context import read, services, write
 from issuer.api.routing import QueryParam, area
 from issuer.domain import webhooks as rules
 from issuer.errors import ValidationFailed
 from issuer.signing.sealing import SecretBox
-from issuer.workflow import webhooks
+from issuer.workflow import present, webhooks
 from issuer.workflow.context import Context
 
 api = area("webhooks", "Webhooks")

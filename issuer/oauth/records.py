@@ -7,15 +7,15 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 
-from issuer.models import OAuthClient, OAuthCode, OAuthToken
 from issuer.oauth.scopes import split
 from issuer.workflow import oauth_grants
+from issuer.workflow.oauth_grants import ClientRecord, CodeRecord, TokenRecord
 
 
 class Client(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
     """A registered client; what it may do comes from its RFC 7591 metadata."""
 
-    def __init__(self, row: OAuthClient) -> None:
+    def __init__(self, row: ClientRecord) -> None:
         self.row = row
         self.metadata: dict[str, Any] = dict(row.client_metadata or {})
 
@@ -58,7 +58,7 @@ class Client(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
 class AuthorizationCode(AuthorizationCodeMixin):  # type: ignore[misc]
     """A stored code; ``code_challenge`` and its method are read by Authlib's PKCE extension."""
 
-    def __init__(self, row: OAuthCode) -> None:
+    def __init__(self, row: CodeRecord) -> None:
         self.row = row
         self.code_challenge = row.code_challenge
         self.code_challenge_method = row.code_challenge_method
@@ -73,7 +73,7 @@ class AuthorizationCode(AuthorizationCodeMixin):  # type: ignore[misc]
 class Token(TokenMixin):  # type: ignore[misc]
     """A stored token judged at ``now`` (the service clock, so tests can move time)."""
 
-    def __init__(self, row: OAuthToken, now: datetime) -> None:
+    def __init__(self, row: TokenRecord, now: datetime) -> None:
         self.row = row
         self.now = now
 

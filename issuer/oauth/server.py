@@ -26,13 +26,13 @@ from flask import request as http_request
 from joserfc.errors import InvalidClaimError
 
 from issuer.domain.actors import Actor
-from issuer.models import Account
+from issuer.domain.oauth_urls import OAuthUrls
 from issuer.oauth.records import AuthorizationCode, Client, Token
 from issuer.oauth.scopes import SCOPES
-from issuer.oauth.urls import OAuthUrls
 from issuer.runtime import Services
 from issuer.workflow import oauth_grants
 from issuer.workflow.context import Context
+from issuer.workflow.oauth_grants import GrantingAccount
 
 ACCESS_TOKEN_SECONDS = 3600
 AUTH_METHODS = ["client_secret_basic"]
@@ -125,7 +125,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
         oauth_grants.use_code(_ctx(), authorization_code.row)
 
-    def authenticate_user(self, authorization_code: AuthorizationCode) -> Account | None:
+    def authenticate_user(self, authorization_code: AuthorizationCode) -> GrantingAccount | None:
         return oauth_grants.account(_ctx(), authorization_code.row.account_id)
 
 
@@ -142,7 +142,7 @@ class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
             return None
         return Token(row, ctx.now)
 
-    def authenticate_user(self, refresh_token: Token) -> Account | None:
+    def authenticate_user(self, refresh_token: Token) -> GrantingAccount | None:
         return oauth_grants.account(_ctx(), refresh_token.row.account_id)
 
     def revoke_old_credential(self, refresh_token: Token) -> None:

@@ -25,12 +25,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from issuer.domain.actors import SYSTEM, Actor
-from issuer.domain.states import Role
-from issuer.errors import RateLimited
-from issuer.oauth.records import Client
-from issuer.oauth.scopes import CONSENT_WORDS, split
-from issuer.oauth.server import current_server, server_metadata, unit_of_work
-from issuer.oauth.urls import (
+from issuer.domain.oauth_urls import (
     APPS_PATH,
     AUTHORIZE_PATH,
     METADATA_PATH,
@@ -40,6 +35,11 @@ from issuer.oauth.urls import (
     TERMS_PATH,
     TOKEN_PATH,
 )
+from issuer.domain.states import Role
+from issuer.errors import RateLimited
+from issuer.oauth.records import Client
+from issuer.oauth.scopes import CONSENT_WORDS, split
+from issuer.oauth.server import current_server, server_metadata, unit_of_work
 from issuer.runtime import Services
 from issuer.web import csrf
 from issuer.web.session import SignInRefused, sign_in_from_form, signed_in

@@ -21,13 +21,13 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from issuer import errors as e
 from issuer.api.context import read, write
 from issuer.api.verify import run_verification
+from issuer.domain.oauth_urls import API_PREFIX, OAuthUrls
 from issuer.oauth.protect import Grant, OAuthRefused, require
 from issuer.oauth.scopes import CREDENTIAL_READ, CREDENTIAL_UPSERT, PROFILE_READ, PROFILE_UPDATE
-from issuer.oauth.urls import API_PREFIX, OAuthUrls
 from issuer.ob3api import errors as imsx
 from issuer.ob3api.discovery import service_description
 from issuer.runtime import Services
-from issuer.verify import Format, Report, VerifyInput
+from issuer.verify import VerifyInput
 from issuer.workflow import backpack
 
 blueprint = Blueprint("ob3api", __name__, url_prefix=API_PREFIX)
@@ -36,7 +36,6 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 COMPACT_JWS = re.compile(r"^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$")
-OB3_FORMATS = (Format.OB3_DI, Format.OB3_JWT)
 ALLOWED = {"/credentials": ["GET", "POST"], "/profile": ["GET", "PUT"], "/discovery": ["GET"]}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -106,8 +105,9 @@ def upsert_credential() -> Response:
     report = run_verification(
         _services(), VerifyInput.from_credential(value, recipient_email=grant.actor.email)
     )
-    incoming = _accepted(report, raw, media_type)
-    created = write(lambda ctx: backpack.upsert_received(ctx, incoming, grant.client_pk))
+    created = write(
+        lambda ctx: backpack.receive_credential(ctx, report, raw, media_type, grant.client_pk)
+    )
     response = Response(raw, status=201 if created else 200, mimetype=media_type)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -202,7 +202,7 @@ def _credential_body() -> tuple[dict[str, Any] | str, bytes, str]:
     raw = _raw_body()
     if mimetype in JSON_TYPES:
         return _json_of(raw), raw, mimetype
-    if mimetype == "text/plain":
+    if mimetype == backpack.JWT_MEDIA_TYPE:
         token = raw.decode("ascii", errors="replace").strip()
         if not COMPACT_JWS.match(token):
             raise e.BadRequest("A text/plain body must be a compact JWS (VC-JWT).")
@@ -236,33 +236,6 @@ def _json_object() -> dict[str, Any]:
     if request.mimetype not in JSON_TYPES:
         raise e.UnsupportedMediaType("Send the profile as application/json.")
     return _json_of(_raw_body())
-
-
-def _accepted(report: Report, raw: bytes, media_type: str) -> backpack.IncomingCredential:
-    """A verified OB 3.0 credential becomes storable; anything else is refused with the reasons."""
-    if report.format not in OB3_FORMATS:
-        raise e.BadRequest("upsertCredential takes Open Badges 3.0 credentials only.")
-    if not report.valid:
-        reasons = "; ".join(f"{c.name}: {c.reason}" for c in report.failed_checks)
-        raise e.BadRequest(f"The credential did not verify: {reasons or 'not authentic'}.")
-    return backpack.IncomingCredential(
-        format=backpack.JWT if media_type == "text/plain" else backpack.JSON,
-        body=raw,
-        credential_id=report.badge_id,
-        issued_at=_issued(report.issued),
-    )
-
-
-def _issued(text: str | None) -> datetime:
-    moment = None
-    if text:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            moment = None
-    if moment is None:
-        return _services().clock()
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _checked_profile(body: dict[str, Any], current: dict[str, Any]) -> str | None:

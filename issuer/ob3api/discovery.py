@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from issuer.domain.oauth_urls import OAuthUrls
 from issuer.oauth.scopes import (
     CREDENTIAL_READ,
     CREDENTIAL_UPSERT,
@@ -18,7 +19,6 @@ from issuer.oauth.scopes import (
     PROFILE_UPDATE,
     SCOPES,
 )
-from issuer.oauth.urls import OAuthUrls
 from issuer.ob3api.errors import CODE_MINOR_VALUES
 
 API_VERSION = "3.0"

@@ -90,8 +90,8 @@ def canonicalize(document: Mapping[str, Any], loader: ContextLoader) -> str:
     options = {**loader.jsonld_options(), "base": RELATIVE_BASE, "produceGeneralizedRdf": True}
     try:
         dataset = processor.to_rdf(dict(document), options)
-        _check_dataset(dataset)
-        nquads: str = _BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
+        check_dataset(dataset)
+        nquads: str = BoundedURDNA2015().main(dataset, {"format": "application/n-quads"})
     except JsonLdError as error:
         behind = _issuer_error_behind(error)
         if behind is not None:
@@ -131,7 +131,7 @@ def sign_data_integrity(
     proof = {
         "type": DATA_INTEGRITY_PROOF,
         "cryptosuite": EDDSA_RDFC_2022,
-        "created": _xsd_datetime(created),
+        "created": xsd_datetime(created),
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
     }
@@ -219,9 +219,9 @@ class _ProofCheck:
         }
         try:
             if self._document_hash is None:
-                self._document_hash = _sha256(canonicalize(self._unsecured, self._loader))
+                self._document_hash = sha256_of(canonicalize(self._unsecured, self._loader))
             config = {**options, "@context": self._unsecured.get("@context")}
-            return _sha256(canonicalize(config, self._loader)) + self._document_hash
+            return sha256_of(canonicalize(config, self._loader)) + self._document_hash
         except IssuerError as error:
             raise _Refused(error.code, error.message) from error
 
@@ -244,7 +244,7 @@ class _Refused(Exception):
         self.reason = reason
 
 
-class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld is untyped
+class BoundedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld is untyped
     """URDNA2015 that gives up on "dataset poisoning" (RDF-CANON §4.4 advisement).
 
     Like jsonld.js's rdf-canonize default, each blank node may enter Hash N-Degree Quads at most
@@ -268,7 +268,7 @@ class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld is untyped
 
 def _hash_data(document: Mapping[str, Any], proof: dict[str, Any], loader: ContextLoader) -> bytes:
     config = {**proof, "@context": document.get("@context")}
-    return _sha256(canonicalize(config, loader)) + _sha256(canonicalize(document, loader))
+    return sha256_of(canonicalize(config, loader)) + sha256_of(canonicalize(document, loader))
 
 
 def _check_suite(proof: dict[str, Any], document: Mapping[str, Any]) -> None:
@@ -315,7 +315,7 @@ def _signature_bytes(value: Any) -> bytes:
     return signature
 
 
-def _check_dataset(dataset: Mapping[str, list[dict[str, Any]]]) -> None:
+def check_dataset(dataset: Mapping[str, list[dict[str, Any]]]) -> None:
     """Refuse what jsonld.js safe mode refuses and pyld lets through into the dataset."""
     for graph_name, triples in dataset.items():
         if graph_name.startswith(RELATIVE_BASE):
@@ -412,7 +412,8 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _xsd_datetime(moment: datetime) -> str:
+def xsd_datetime(moment: datetime) -> str:
+    """A proof's ``created``: UTC, whole seconds, ``Z``."""
     if moment.tzinfo is None:
         raise ValueError("created must be timezone-aware")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -426,7 +427,8 @@ def _parse_datetime(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _sha256(text: str) -> bytes:
+def sha256_of(text: str) -> bytes:
+    """SHA-256 of the UTF-8 text, as the cryptosuite hashes canonical forms."""
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 

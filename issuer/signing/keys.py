@@ -6,7 +6,6 @@ OB 2.0 RS256 JWS and RS256 VC-JWTs. File I/O happens only on paths passed in.
 
 from __future__ import annotations
 
-import base64
 import enum
 import os
 import secrets
@@ -17,6 +16,8 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from joserfc.errors import JoseError
+from joserfc.jwk import OKPKey, RSAKey
 
 from issuer.errors import SigningError, ValidationFailed
 from issuer.signing.multibase import decode_base58btc, encode_base58btc
@@ -30,6 +31,8 @@ RSA_PUBLIC_EXPONENT = 65537
 # ed25519-priv 0x1300, each followed by the 32 raw key bytes.
 ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
+_OKP_MEMBERS = ("kty", "crv", "x")
+_RSA_MEMBERS = ("kty", "n", "e")
 MAX_KEY_FILE_BYTES = 64 * 1024
 
 
@@ -156,13 +159,13 @@ def public_key_from_pem(pem: str | bytes) -> PublicKey:
 def public_jwk(key: PrivateKey | PublicKey, kid: str | None = None) -> dict[str, str]:
     """RFC 7517 JWK of the public half (RSA or OKP/Ed25519), what a VC-JWT ``kid`` resolves to."""
     public = _public(key)
-    jwk: dict[str, str]
+    exported: dict[str, Any]
     if isinstance(public, ed25519.Ed25519PublicKey):
-        jwk = {"kty": "OKP", "crv": "Ed25519", "x": _b64url(_raw_ed25519(public))}
+        exported, members = OKPKey.import_key(public).as_dict(private=False), _OKP_MEMBERS
     else:
         key_kind(public)
-        numbers = public.public_numbers()
-        jwk = {"kty": "RSA", "n": _b64url_int(numbers.n), "e": _b64url_int(numbers.e)}
+        exported, members = RSAKey.import_key(public).as_dict(private=False), _RSA_MEMBERS
+    jwk: dict[str, str] = {name: exported[name] for name in members}  # published member order
     if kid is not None:
         jwk["kid"] = kid
     return jwk
@@ -178,11 +181,13 @@ def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
         raise ValidationFailed("Not a public JWK.", code="bad_public_key")
     try:
         if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
-            return ed25519.Ed25519PublicKey.from_public_bytes(_b64url_decode(jwk["x"]))
+            public = OKPKey.import_key({name: jwk[name] for name in _OKP_MEMBERS}).public_key
+            if isinstance(public, ed25519.Ed25519PublicKey):
+                return public
         if jwk.get("kty") == "RSA":
-            numbers = rsa.RSAPublicNumbers(_int_from_b64url(jwk["e"]), _int_from_b64url(jwk["n"]))
-            return _checked_public(numbers.public_key())
-    except (KeyError, TypeError, ValueError) as error:
+            members = {name: jwk[name] for name in _RSA_MEMBERS}
+            return _checked_public(RSAKey.import_key(members).public_key)
+    except (KeyError, TypeError, ValueError, JoseError) as error:
         raise ValidationFailed("Malformed public JWK.", code="bad_public_key") from error
     raise ValidationFailed("Only RSA and Ed25519 JWKs are used.", code="bad_public_key")
 
@@ -284,21 +289,3 @@ def _checked_public(key: PublicKey) -> PublicKey:
 
 def _raw_ed25519(key: ed25519.Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64url_int(number: int) -> str:
-    return _b64url(number.to_bytes((number.bit_length() + 7) // 8 or 1, "big"))
-
-
-def _b64url_decode(text: str) -> bytes:
-    if not isinstance(text, str):
-        raise TypeError("JWK members are strings")
-    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
-
-
-def _int_from_b64url(text: str) -> int:
-    return int.from_bytes(_b64url_decode(text), "big")

@@ -32,17 +32,17 @@ from pyld.jsonld import IdentifierIssuer, JsonLdError, JsonLdProcessor
 from issuer.errors import IssuerError, SigningError, ValidationFailed
 from issuer.openbadges.contexts import ContextLoader
 
-# Sibling-module internals reused so both paths run the same safe-mode checks and bounded RDFC.
+# Shared with data_integrity so both paths run the same safe-mode checks and bounded RDFC.
 from issuer.signing.data_integrity import (
     DATA_INTEGRITY_CONTEXTS,
     DATA_INTEGRITY_PROOF,
     EDDSA_RDFC_2022,
     RELATIVE_BASE,
-    _BoundedURDNA2015,
-    _check_dataset,
-    _sha256,
-    _xsd_datetime,
+    BoundedURDNA2015,
     canonicalize,
+    check_dataset,
+    sha256_of,
+    xsd_datetime,
 )
 from issuer.signing.keys import PrivateKey
 from issuer.signing.multibase import decode_base58btc, encode_base58btc
@@ -139,8 +139,8 @@ class TemplateCanonicalizer:
             }
         except JsonLdError as error:
             raise ValidationFailed(f"Invalid JSON-LD: {error}", code="jsonld_invalid") from error
-        _check_dataset(dataset)
-        nquads: str = _BoundedURDNA2015().main(dataset, dict(_CANON_OPTIONS))
+        check_dataset(dataset)
+        nquads: str = BoundedURDNA2015().main(dataset, dict(_CANON_OPTIONS))
         return nquads
 
 
@@ -264,7 +264,7 @@ class CachedSigner:
         proof = {
             "type": DATA_INTEGRITY_PROOF,
             "cryptosuite": EDDSA_RDFC_2022,
-            "created": _xsd_datetime(created),
+            "created": xsd_datetime(created),
             "verificationMethod": verification_method,
             "proofPurpose": "assertionMethod",
         }
@@ -308,7 +308,7 @@ class CachedSigner:
     def _hash_data(self, document: Mapping[str, Any], proof: Mapping[str, Any]) -> bytes:
         config = {**proof, "@context": document.get("@context")}
         canonical = self.canonicalizer.canonicalize
-        return _sha256(canonical(config)) + _sha256(canonical(document))
+        return sha256_of(canonical(config)) + sha256_of(canonical(document))
 
 
 _SHARED: dict[Path, CachedSigner] = {}

@@ -7,18 +7,15 @@ dialect comes from the schema's ``$schema`` (2020-12 when it names none).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jsonschema import validators
 from jsonschema.exceptions import SchemaError
-from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012, specification_with
 
 from issuer.errors import ValidationFailed
+from issuer.json_schemas import read_directory, schema_validator
 
 SCHEMA_FILE_HINT = "achievementcredential"
 MAX_SCHEMA_PROBLEMS = 8
@@ -31,20 +28,12 @@ class CredentialSchema:
         self, schema: Mapping[str, Any], siblings: Sequence[Mapping[str, Any]] = ()
     ) -> None:
         """Check the schema once; raises ValidationFailed(code="bad_schema") if it is not one."""
-        cls = validators.validator_for(schema)
         try:
-            cls.check_schema(schema)
+            self._validator = schema_validator(schema, siblings)
         except SchemaError as error:
             raise ValidationFailed(
                 f"Not a JSON Schema: {error.message}", code="bad_schema"
             ) from error
-        dialect = specification_with(str(schema.get("$schema", "")), default=DRAFT202012)
-        registry: Registry[Any] = Registry()
-        for document in (schema, *siblings):
-            if isinstance(document.get("$id"), str):
-                resource = Resource.from_contents(document, default_specification=dialect)
-                registry = registry.with_resource(document["$id"], resource)
-        self._validator = cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
 
     @classmethod
     def from_directory(cls, directory: Path) -> CredentialSchema | None:
@@ -55,9 +44,7 @@ class CredentialSchema:
         """
         if not directory.is_dir():
             return None
-        documents = {
-            path: json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))
-        }
+        documents = read_directory(directory)
         main = [
             p
             for p in documents

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from issuer.errors import UnsafeInput, ValidationFailed
-from issuer.signing.multibase import decode_base64url
+from issuer.openbadges.v3.status import decode_base64url
 from issuer.verify.checks import fetch_json, is_url, parse_datetime, short
 from issuer.verify.fetch import Fetcher
 from issuer.verify.inputs import COMPACT_JWS, as_list, decode_unverified, strings

@@ -12,15 +12,16 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from issuer.domain.states import AwardStatus, Role
-from issuer.errors import Forbidden, ValidationFailed
+from issuer.errors import BadRequest, Forbidden, ValidationFailed
 from issuer.models import Award, Earner, ReceivedCredential
+from issuer.verify import Format, Report
 from issuer.workflow import audit, documents
 from issuer.workflow.context import Context
 from issuer.workflow.earners import find_by_email, own_earner
@@ -28,6 +29,8 @@ from issuer.workflow.earners import find_by_email, own_earner
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 JSON = "json"
 JWT = "jwt"
+JWT_MEDIA_TYPE = "text/plain"  # how upsertCredential receives a VC-JWT
+OB3_FORMATS = (Format.OB3_DI, Format.OB3_JWT)
 MAX_NAME = 200
 
 
@@ -69,6 +72,44 @@ def credentials_page(
     held = [c for c in _issued(ctx, earner) + _received(ctx, earner) if _after(c, since)]
     held.sort(key=lambda c: (c.issued_at, c.key))
     return CredentialPage(held[offset : offset + limit], len(held))
+
+
+def receive_credential(
+    ctx: Context, report: Report, body: bytes, media_type: str, client_pk: int | None
+) -> bool:
+    """upsertCredential: store what an app pushed once the verifier's ``report`` accepts it
+    (``accepted``); True when it is new to the earner."""
+    return upsert_received(ctx, accepted(report, body, media_type, ctx.now), client_pk)
+
+
+def accepted(report: Report, body: bytes, media_type: str, now: datetime) -> IncomingCredential:
+    """A verified OB 3.0 credential becomes storable; anything else is refused with the reasons.
+
+    Its issue date is the one the report read, or ``now`` when it gave none that parses.
+    """
+    if report.format not in OB3_FORMATS:
+        raise BadRequest("upsertCredential takes Open Badges 3.0 credentials only.")
+    if not report.valid:
+        reasons = "; ".join(f"{c.name}: {c.reason}" for c in report.failed_checks)
+        raise BadRequest(f"The credential did not verify: {reasons or 'not authentic'}.")
+    return IncomingCredential(
+        format=JWT if media_type == JWT_MEDIA_TYPE else JSON,
+        body=body,
+        credential_id=report.badge_id,
+        issued_at=_issue_date(report.issued, now),
+    )
+
+
+def _issue_date(text: str | None, now: datetime) -> datetime:
+    moment = None
+    if text:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+    if moment is None:
+        return now
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def upsert_received(ctx: Context, incoming: IncomingCredential, client_pk: int | None) -> bool:

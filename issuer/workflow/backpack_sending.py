@@ -2,7 +2,7 @@
 and each earner's tokens there, sealed with the deployment's key.
 
 ``ctx.actor`` is the signed-in earner account. Each function is one short step of its own
-transaction; the web adapter makes the network calls between them, so no transaction waits on a
+transaction; ``send_to_backpack`` makes the network calls between them, so no transaction waits on a
 remote server. A registration is kept per backpack (its discovery URL) and reused by every earner;
 it is replaced when the backpack's registration URL or our callback URL changes, and the
 connections made with the old one go with it. A sealed value that no longer opens (a new

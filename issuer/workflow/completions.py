@@ -7,7 +7,6 @@ constraint on ``awards.enrollment_id`` is the last line of defence.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from issuer.domain.credentials import expiry, stack_progress
 from issuer.domain.states import AwardKind, AwardStatus, EnrollmentStatus, Role
 from issuer.errors import Conflict, InvalidTransition, ValidationFailed
 from issuer.models import Award, Earner, Enrollment, Program, ProgramVersion, Stack
+from issuer.openbadges.identity import new_salt
 from issuer.workflow import audit, events, notices, publishing, stacks
 from issuer.workflow.context import Context
 from issuer.workflow.enrollments import earned_program_ids, set_status
@@ -111,7 +111,7 @@ def _new_award(
         issued_at=ctx.now,
         expires_at=expiry(ctx.now, validity_days),
         status=AwardStatus.ACTIVE.value,
-        recipient_salt=secrets.token_hex(16),
+        recipient_salt=new_salt(),
         earner_id=earner_id,
         earner_name=ctx.get(Earner, earner_id).name,
         **fields,

@@ -21,10 +21,10 @@ from issuer.config import Settings
 from issuer.domain import webhooks as rules
 from issuer.domain.actors import SYSTEM, Actor
 from issuer.errors import IssuerError
-from issuer.runtime import Services
 from issuer.signing.sealing import SecretBox
 from issuer.verify.fetch import SafeHttpFetcher
 from issuer.workflow import webhooks
+from issuer.workflow.services import Services
 from issuer.workflow.webhooks import AttemptResult, Outgoing
 
 log = logging.getLogger(__name__)

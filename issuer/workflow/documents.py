@@ -1,15 +1,23 @@
-"""Published documents: stored once as exact bytes at their public path, served as stored."""
+"""Published documents: stored once as exact bytes at their public path, served as stored.
+
+Both Open Badges versions store through here: a badge's artwork, an issuer's image, and every
+format of an award (the documents and the badge images baked with them) by one routine each.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from issuer.models import PublishedDocument
+from issuer.baking import Keyword, bake_png, bake_svg
+from issuer.models import Issuer, PublishedDocument
+from issuer.openbadges.artwork import BadgeArtwork
 from issuer.workflow.context import Context
 
 JSON_LD = "application/ld+json"
+PNG, SVG = "image/png", "image/svg+xml"
 
 
 def json_bytes(document: dict[str, Any]) -> bytes:
@@ -33,30 +41,13 @@ def store(
     """
     path = ctx.urls.path(url)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if fresh:
-        row = PublishedDocument(
-            path=path,
-            media_type=media_type,
-            body=body,
-            etag=etag,
-            award_id=award_id,
-            updated_at=ctx.now,
-        )
-        ctx.session.add(row)
-        return row
-    row = ctx.session.get(PublishedDocument, path)
+    row = None if fresh else ctx.session.get(PublishedDocument, path)
     if row is None:
-        row = PublishedDocument(
-            path=path,
-            media_type=media_type,
-            body=body,
-            etag=etag,
-            award_id=award_id,
-            updated_at=ctx.now,
-        )
+        row = PublishedDocument(path=path, award_id=award_id)
         ctx.session.add(row)
-    else:
-        row.media_type, row.body, row.etag, row.updated_at = media_type, body, etag, ctx.now
+    row.media_type, row.body, row.etag, row.updated_at = media_type, body, etag, ctx.now
+    if fresh:
+        return row
     ctx.session.flush()
     return row
 
@@ -79,3 +70,44 @@ def load(ctx: Context, url: str) -> PublishedDocument | None:
 def load_json(ctx: Context, url: str) -> dict[str, Any] | None:
     row = load(ctx, url)
     return None if row is None else json.loads(row.body)
+
+
+def store_issuer_image(ctx: Context, url: str, issuer: Issuer) -> None:
+    """The issuer's uploaded image at ``url``, as uploaded (PNG unless said otherwise)."""
+    if issuer.image is not None:
+        store(ctx, url, issuer.image, issuer.image_type or PNG)
+
+
+def store_artwork(ctx: Context, badge_url: str, art: BadgeArtwork) -> None:
+    """A badge's PNG and SVG beside its BadgeClass or Achievement."""
+    store(ctx, ctx.urls.badge_image(badge_url, "png"), art.png, PNG)
+    store(ctx, ctx.urls.badge_image(badge_url, "svg"), art.svg, SVG)
+
+
+def stored_artwork(ctx: Context, badge_url: str, make: Callable[[], BadgeArtwork]) -> BadgeArtwork:
+    """The badge's artwork as published with it (made again by ``make`` only if missing)."""
+    png = load(ctx, ctx.urls.badge_image(badge_url, "png"))
+    svg = load(ctx, ctx.urls.badge_image(badge_url, "svg"))
+    if png is None or svg is None:
+        return make()
+    return BadgeArtwork(png=png.body, svg=svg.body)
+
+
+def store_award_formats(
+    ctx: Context,
+    award_id: str,
+    url: str,
+    forms: Mapping[str, tuple[bytes, str]],
+    baked: Mapping[str, str],
+    art: BadgeArtwork,
+    keyword: Keyword,
+) -> None:
+    """Every format of a just-issued award under ``url``: each of ``forms`` (suffix -> body and
+    media type) as given, and each of ``baked`` (suffix -> text) baked into the badge's PNG and
+    SVG at suffix + ``.png`` / ``.svg``."""
+    published = dict(forms)
+    for suffix, text in baked.items():
+        published[suffix + ".png"] = (bake_png(art.png, text, keyword=keyword), PNG)
+        published[suffix + ".svg"] = (bake_svg(art.svg, text, keyword=keyword), SVG)
+    for suffix, (body, media_type) in published.items():
+        store(ctx, url + suffix, body, media_type, award_id=award_id, fresh=True)

@@ -39,12 +39,6 @@ def active_keys(ctx: Context, issuer_id: int) -> list[SigningKey]:
     return list(ctx.session.scalars(query.order_by(SigningKey.created_at)))
 
 
-def all_keys(ctx: Context, issuer_id: int) -> list[SigningKey]:
-    """Every key the issuer ever had, newest first (all stay published)."""
-    query = select(SigningKey).where(SigningKey.issuer_id == issuer_id)
-    return list(ctx.session.scalars(query.order_by(SigningKey.created_at.desc())))
-
-
 def active_key(ctx: Context, issuer_id: int, algorithm: str) -> SigningKey:
     """The key to sign with now, or ``NotFound`` when the issuer has none."""
     for key in active_keys(ctx, issuer_id):

@@ -74,10 +74,6 @@ def acknowledge(
     return notice
 
 
-def notice_for_award(ctx: Context, award_id: str) -> Notice | None:
-    return ctx.session.scalar(select(Notice).where(Notice.award_id == award_id))
-
-
 def delivery_states(ctx: Context, award_ids: list[str]) -> dict[str, str]:
     """How far each award's ``award.issued`` webhook to PTSB's license system has got."""
     if not award_ids:

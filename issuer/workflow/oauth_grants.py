@@ -25,6 +25,13 @@ REFRESH_LIFETIME = timedelta(days=30)
 MAX_SECRET_LENGTH = 200
 REGISTRATION_WINDOW = timedelta(hours=1)
 
+# The records this module hands to the authorization server's adapter (issuer/oauth/): it reads
+# their fields and passes them back here, and never queries or changes them itself.
+ClientRecord = OAuthClient
+CodeRecord = OAuthCode
+TokenRecord = OAuthToken
+GrantingAccount = Account
+
 
 def register_client(
     ctx: Context,
@@ -206,11 +213,6 @@ def revoke_grant(ctx: Context, code_id: int, reason: str) -> None:
 def account(ctx: Context, account_id: int) -> Account | None:
     """The account a code or token was granted by."""
     return ctx.session.get(Account, account_id)
-
-
-def client_by_pk(ctx: Context, pk: int) -> OAuthClient | None:
-    """A client by its row id (tokens and codes point at it)."""
-    return ctx.session.get(OAuthClient, pk)
 
 
 @dataclass(frozen=True)

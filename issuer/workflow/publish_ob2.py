@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from issuer.baking import Keyword, bake_png, bake_svg
+from issuer.baking import Keyword
 from issuer.models import Award, Issuer, ProgramVersion, Stack
 from issuer.openbadges import v2
-from issuer.openbadges.artwork import BadgeArtwork
 from issuer.openbadges.identity import hash_recipient
 from issuer.signing.jws import sign_compact
 from issuer.workflow import documents, issuers
@@ -16,7 +15,7 @@ from issuer.workflow.badge_facts import BadgeFacts, award_facts, keys_of, progra
 from issuer.workflow.context import Context
 from issuer.workflow.keys import active_key
 
-PNG, SVG, JWS = "image/png", "image/svg+xml", "application/jose"
+JWS = "application/jose"
 
 
 class OpenBadges2:
@@ -61,7 +60,7 @@ def publish_issuer(ctx: Context, issuer: Issuer) -> None:
     image_url = None
     if issuer.image is not None:
         image_url = urls.issuer_image(issuer.id)
-        documents.store(ctx, image_url, issuer.image, issuer.image_type or PNG)
+        documents.store_issuer_image(ctx, image_url, issuer)
     info = v2.IssuerInfo(
         id=owner,
         name=issuer.name,
@@ -116,17 +115,15 @@ def _publish_endorsement(ctx: Context, version: ProgramVersion) -> str | None:
 
 
 def _publish_badge_class(ctx: Context, badge: BadgeFacts, endorsements: list[str]) -> None:
-    art = badge.artwork()
+    documents.store_artwork(ctx, badge.ob2_url, badge.artwork())
     png_url = ctx.urls.badge_image(badge.ob2_url, "png")
     svg_url = ctx.urls.badge_image(badge.ob2_url, "svg")
-    documents.store(ctx, png_url, art.png, PNG)
-    documents.store(ctx, svg_url, art.svg, SVG)
     info = v2.BadgeInfo(
         id=badge.ob2_url,
         issuer_id=ctx.urls.ob2_issuer(badge.issuer.id),
         name=badge.name,
         description=badge.description,
-        image=svg_url if badge.image_type == SVG else png_url,
+        image=svg_url if badge.image_type == documents.SVG else png_url,
         criteria_url=badge.ob2_url + "#criteria",
         criteria_narrative=badge.criteria,
         alignments=[v2.AlignmentInfo.from_record(a) for a in badge.alignments],
@@ -134,15 +131,6 @@ def _publish_badge_class(ctx: Context, badge: BadgeFacts, endorsements: list[str
         endorsements=endorsements,
     )
     documents.store_json(ctx, badge.ob2_url, v2.build_badge_class(info))
-
-
-def _stored_artwork(ctx: Context, badge: BadgeFacts) -> BadgeArtwork:
-    """The badge's artwork as published with its BadgeClass (made again only if missing)."""
-    png = documents.load(ctx, ctx.urls.badge_image(badge.ob2_url, "png"))
-    svg = documents.load(ctx, ctx.urls.badge_image(badge.ob2_url, "svg"))
-    if png is None or svg is None:
-        return badge.artwork()
-    return BadgeArtwork(png=png.body, svg=svg.body)
 
 
 def _publish_assertion(ctx: Context, award: Award) -> None:
@@ -167,14 +155,12 @@ def _publish_assertion(ctx: Context, award: Award) -> None:
         signed_by=ctx.urls.ob2_key(key.id),
     )
     jws = sign_compact(signed_payload, ctx.keys.private_key(key.private_file).private_key, "RS256")
-    art = _stored_artwork(ctx, facts.badge)
-    published = {
-        "": (documents.json_bytes(hosted), documents.JSON_LD),
-        ".jws": (jws.encode(), JWS),
-        ".png": (bake_png(art.png, url, keyword=Keyword.OB2), PNG),
-        ".svg": (bake_svg(art.svg, url, keyword=Keyword.OB2), SVG),
-        ".signed.png": (bake_png(art.png, jws, keyword=Keyword.OB2), PNG),
-        ".signed.svg": (bake_svg(art.svg, jws, keyword=Keyword.OB2), SVG),
-    }
-    for suffix, (body, media_type) in published.items():
-        documents.store(ctx, url + suffix, body, media_type, award_id=award.id, fresh=True)
+    documents.store_award_formats(
+        ctx,
+        award.id,
+        url,
+        forms={"": (documents.json_bytes(hosted), documents.JSON_LD), ".jws": (jws.encode(), JWS)},
+        baked={"": url, ".signed": jws},
+        art=documents.stored_artwork(ctx, facts.badge.ob2_url, facts.badge.artwork),
+        keyword=Keyword.OB2,
+    )

@@ -13,11 +13,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from issuer.baking import Keyword, bake_png, bake_svg
+from issuer.baking import Keyword
 from issuer.domain import rubric
 from issuer.errors import SigningError
 from issuer.models import Award, Issuer, ProgramVersion, Stack
-from issuer.openbadges.artwork import BadgeArtwork
 from issuer.openbadges.identity import hash_recipient
 from issuer.openbadges.v3 import documents as v3
 from issuer.openbadges.v3.schema import DocumentSchemas
@@ -36,7 +35,6 @@ from issuer.workflow.badge_facts import (
 from issuer.workflow.context import Context
 from issuer.workflow.keys import active_key
 
-PNG, SVG = "image/png", "image/svg+xml"
 JWT, JWK = "application/jwt", "application/jwk+json"
 RUBRIC_NAME = "Performance task rubric (median of three reviewers' scores)"
 
@@ -53,8 +51,8 @@ class OpenBadges3:
         """Profile, every key at its own URL, the image, and the status documents if missing."""
         _publish_keys(self, ctx, issuer)
         profile = profile_info(ctx, issuer)
-        if issuer.image is not None and profile.image is not None:
-            documents.store(ctx, profile.image, issuer.image, issuer.image_type or PNG)
+        if profile.image is not None:
+            documents.store_issuer_image(ctx, profile.image, issuer)
         key_urls = [ctx.urls.ob3_key(key.id) for key in _all_keys(ctx, issuer)]
         doc = v3.build_profile_document(profile, key_urls)
         self.schemas.check("profile", doc)
@@ -134,9 +132,7 @@ class OpenBadges3:
     def _publish_achievement(
         self, ctx: Context, badge: BadgeFacts, endorsements: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        art = badge.artwork()
-        documents.store(ctx, ctx.urls.badge_image(badge.ob3_url, "png"), art.png, PNG)
-        documents.store(ctx, ctx.urls.badge_image(badge.ob3_url, "svg"), art.svg, SVG)
+        documents.store_artwork(ctx, badge.ob3_url, badge.artwork())
         doc = v3.build_achievement_document(
             v3.build_achievement(achievement_info(ctx, badge, endorsements))
         )
@@ -195,7 +191,7 @@ def achievement_info(
     ctx: Context, badge: BadgeFacts, endorsements: list[dict[str, Any]]
 ) -> v3.AchievementInfo:
     program = badge.kind == "program"
-    image_ext = "svg" if badge.image_type == SVG else "png"
+    image_ext = "svg" if badge.image_type == documents.SVG else "png"
     return v3.AchievementInfo(
         id=badge.ob3_url,
         name=badge.name,
@@ -259,28 +255,17 @@ def _iri(url: str) -> bool:
     return url.startswith(("https://", "http://")) and not any(c in url for c in ' <>"{}|\\^`')
 
 
-def _stored_artwork(ctx: Context, badge: BadgeFacts) -> BadgeArtwork:
-    png = documents.load(ctx, ctx.urls.badge_image(badge.ob3_url, "png"))
-    svg = documents.load(ctx, ctx.urls.badge_image(badge.ob3_url, "svg"))
-    if png is None or svg is None:
-        return badge.artwork()
-    return BadgeArtwork(png=png.body, svg=svg.body)
-
-
 def _store_credential(
     ctx: Context, award: Award, signed: dict[str, Any], jwt: str, badge: BadgeFacts
 ) -> None:
     """The credential (JSON-LD), its VC-JWT, and both baked into the badge's PNG and SVG."""
-    url = signed["id"]
     compact = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
-    art = _stored_artwork(ctx, badge)
-    published = {
-        "": (documents.json_bytes(signed), documents.JSON_LD),
-        ".jwt": (jwt.encode(), JWT),
-        ".png": (bake_png(art.png, compact, keyword=Keyword.OB3), PNG),
-        ".svg": (bake_svg(art.svg, compact, keyword=Keyword.OB3), SVG),
-        ".jwt.png": (bake_png(art.png, jwt, keyword=Keyword.OB3), PNG),
-        ".jwt.svg": (bake_svg(art.svg, jwt, keyword=Keyword.OB3), SVG),
-    }
-    for suffix, (body, media_type) in published.items():
-        documents.store(ctx, url + suffix, body, media_type, award_id=award.id, fresh=True)
+    documents.store_award_formats(
+        ctx,
+        award.id,
+        signed["id"],
+        forms={"": (documents.json_bytes(signed), documents.JSON_LD), ".jwt": (jwt.encode(), JWT)},
+        baked={"": compact, ".jwt": jwt},
+        art=documents.stored_artwork(ctx, badge.ob3_url, badge.artwork),
+        keyword=Keyword.OB3,
+    )

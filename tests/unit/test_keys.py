@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from issuer.errors import SigningError, ValidationFailed
 from issuer.signing import keys
 from issuer.signing.keys import KeyKind
+from issuer.signing.multibase import decode_base58btc, encode_base58btc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "signing"
 DI_VECTOR = json.loads((FIXTURES / "data-integrity/eddsa-rdfc-2022-alumni.json").read_text())
@@ -264,3 +265,61 @@ def test_garbage_public_pem_is_refused() -> None:
     with pytest.raises(ValidationFailed) as caught:
         keys.public_key_from_pem("not a key")
     assert caught.value.code == "bad_public_key"
+
+
+RFC7520 = json.loads((FIXTURES / "jws/rfc7520-4-1-rs256.json").read_text())
+
+
+def _rfc7520_private_key() -> rsa.RSAPrivateKey:
+    jwk = RFC7520["privateJwk"]
+
+    def number(name: str) -> int:
+        return int.from_bytes(base64.urlsafe_b64decode(jwk[name] + "=" * (-len(jwk[name]) % 4)))
+
+    public = rsa.RSAPublicNumbers(number("e"), number("n"))
+    private = rsa.RSAPrivateNumbers(
+        number("p"), number("q"), number("d"), number("dp"), number("dq"), number("qi"), public
+    )
+    return private.private_key()
+
+
+def test_published_ed25519_jwk_bytes_are_unchanged() -> None:
+    """The JWK document we publish (json.dumps of public_jwk) is byte-for-byte what it was."""
+    seed = base64.urlsafe_b64decode(RFC8037["privateJwk"]["d"] + "=")
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
+    expected = '{{"kty": "OKP", "crv": "Ed25519", "x": "{}", "kid": "k1"}}'.format(
+        RFC8037["privateJwk"]["x"]
+    )
+    assert json.dumps(keys.public_jwk(key, kid="k1")) == expected
+
+
+def test_published_rsa_jwk_bytes_are_unchanged() -> None:
+    jwk = RFC7520["privateJwk"]
+    expected = '{{"kty": "RSA", "n": "{}", "e": "{}", "kid": "k1"}}'.format(jwk["n"], jwk["e"])
+    assert json.dumps(keys.public_jwk(_rfc7520_private_key(), kid="k1")) == expected
+
+
+def test_rfc7520_public_jwk_parses_to_the_same_key() -> None:
+    jwk = {name: RFC7520["privateJwk"][name] for name in ("kty", "n", "e")}
+    public = keys.public_key_from_jwk(jwk)
+    assert public.public_numbers() == _rfc7520_private_key().public_key().public_numbers()
+
+
+def test_multikey_secret_of_the_w3c_vector_round_trips_byte_identical() -> None:
+    secret = DI_VECTOR["keyPair"]["secretKeyMultibase"]
+    key = keys.private_key_from_multibase(secret)
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    assert encode_base58btc(keys.ED25519_PRIV_PREFIX + raw) == secret
+
+
+def test_w3c_proof_value_decodes_and_encodes_back_to_the_same_text() -> None:
+    value = DI_VECTOR["proofValue"]
+    assert encode_base58btc(decode_base58btc(value)) == value
+
+
+def test_base58btc_keeps_leading_zero_bytes_as_ones() -> None:
+    assert encode_base58btc(b"\0\0\x01") == "z112"
+    assert decode_base58btc("z112") == b"\0\0\x01"
+    assert encode_base58btc(b"") == "z"

@@ -88,3 +88,113 @@ def test_format_packages_do_not_reach_into_use_cases_or_adapters(path):
         "issuer.public",
     )
     assert not {n for n in imports_of(path) if n.startswith(bad)}
+
+
+def subpackage_of(path: Path) -> str:
+    """The top-level part of issuer/ a file belongs to: ``workflow``, ``runtime``, ``cli``…"""
+    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+# app.py is the composition root and imports every part. The one import back into it is the
+# `db upgrade` command calling app.prepare_storage; it goes when prepare_storage moves to
+# workflow/ (left in app.py while issue 10's security work changes it). Nothing else may.
+ALLOWED_BACK_EDGES = {("cli", "app")}
+
+
+def imported_names(path: Path) -> set[str]:
+    """Like imports_of, and ``from issuer import cli`` counts as importing ``issuer.cli``."""
+    found = imports_of(path)
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def subpackage_graph() -> dict[str, dict[str, set[str]]]:
+    """Which top-level parts of issuer/ import which, with the files that do it."""
+    graph: dict[str, dict[str, set[str]]] = {}
+    for path in modules("."):
+        source = subpackage_of(path)
+        for name in imported_names(path):
+            parts = name.split(".")
+            if parts[0] == "issuer" and len(parts) > 1 and parts[1] != source:
+                if (source, parts[1]) in ALLOWED_BACK_EDGES:
+                    continue
+                where = graph.setdefault(source, {}).setdefault(parts[1], set())
+                where.add(str(path.relative_to(PACKAGE)))
+    return graph
+
+
+def cycles(graph: dict[str, dict[str, set[str]]]) -> list[list[str]]:
+    """Every strongly connected set of more than one part (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph.get(node, {}):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            members = []
+            while True:
+                member = stack.pop()
+                members.append(member)
+                if member == node:
+                    break
+            if len(members) > 1:
+                found.append(sorted(members))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_cycle_finder_sees_a_two_part_cycle():
+    graph = {"a": {"b": {"a/x.py"}}, "b": {"a": {"b/y.py"}}, "c": {"a": {"c/z.py"}}}
+    assert cycles(graph) == [["a", "b"]]
+
+
+def test_no_import_cycles_between_parts_of_issuer():
+    graph = subpackage_graph()
+    found = cycles(graph)
+    detail = {
+        " <-> ".join(cycle): {
+            f"{a} -> {b}": sorted(graph[a][b])
+            for a in cycle
+            for b in cycle
+            if b in graph.get(a, {})
+        }
+        for cycle in found
+    }
+    assert detail == {}
+
+
+# Adapters parse, authorize, call a use case and render: rows and queries stay in workflow/.
+# cli.py is held to the same rule: it builds its services through app.py (the one composition
+# root) and reaches storage only through workflow/, so it needs no exception.
+ADAPTERS = ["api", "web", "ob3api", "oauth", "public"]
+ORM = ("issuer.models", "issuer.db", "sqlalchemy")
+
+
+def adapter_modules() -> list[Path]:
+    return [*modules(*ADAPTERS), PACKAGE / "cli.py"]
+
+
+@pytest.mark.parametrize("path", adapter_modules(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_adapters_do_not_import_orm_models_or_sqlalchemy(path):
+    assert not {n for n in imports_of(path) if n.startswith(ORM)}
+
+
+def test_signing_uses_only_public_names_of_its_sibling_modules():
+    for path in modules("signing"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("issuer."):
+                assert not [a.name for a in node.names if a.name.startswith("_")], path.name

@@ -19,9 +19,9 @@ from issuer.openbadges.contexts import ContextLoader
 from issuer.openbadges.v3 import documents as v3
 from issuer.openbadges.v3 import status
 from issuer.openbadges.v3.schema import DocumentSchemas
+from issuer.openbadges.v3.status import encode_base64url
 from issuer.signing.data_integrity import canonicalize, sign_data_integrity
 from issuer.signing.keys import generate_key, multikey_multibase, public_jwk
-from issuer.signing.multibase import encode_base64url
 from issuer.signing.proof_cache import CachedSigner, TemplateCanonicalizer
 from tests.vendored import ob3_schema
 

@@ -7,17 +7,15 @@ directory is passed in and read once; files refer to each other by their ``$id``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from jsonschema.protocols import Validator
 
 from issuer.errors import ValidationFailed
+from issuer.json_schemas import read_directory, schema_validator
 
 ID_PREFIX = "urn:ptsb-issuer:schemas:ob3:"
 KINDS = (
@@ -37,18 +35,16 @@ class DocumentSchemas:
 
     def __init__(self, directory: Path) -> None:
         """Read every ``*.json`` schema; raises ValidationFailed(code="schema_missing")."""
-        resources = [_resource(path) for path in sorted(Path(directory).glob("*.json"))]
-        registry: Registry[Any] = Registry().with_resources(
-            (resource.id() or "", resource) for resource in resources
-        )
-        self._validators: dict[str, Draft202012Validator] = {}
+        documents = list(read_directory(directory).values())
+        by_id = {d.get("$id"): d for d in documents if isinstance(d, dict)}
+        self._validators: dict[str, Validator] = {}
         for kind in KINDS:
-            schema = registry.contents(ID_PREFIX + kind) if _has(registry, kind) else None
+            schema = by_id.get(ID_PREFIX + kind)
             if schema is None:
                 raise ValidationFailed(
                     f"No schema for {kind} in {directory}.", code="schema_missing"
                 )
-            self._validators[kind] = Draft202012Validator(schema, registry=registry)
+            self._validators[kind] = schema_validator(schema, documents, check_formats=False)
 
     def check(self, kind: str, document: Mapping[str, Any]) -> None:
         """Raise ValidationFailed(code="ob3_schema_invalid") naming the worst failing path."""
@@ -60,15 +56,3 @@ class DocumentSchemas:
                 code="ob3_schema_invalid",
                 fields={where: error.message},
             )
-
-
-def _resource(path: Path) -> Resource[Any]:
-    return Resource.from_contents(json.loads(path.read_text()), default_specification=DRAFT202012)
-
-
-def _has(registry: Registry[Any], kind: str) -> bool:
-    try:
-        registry.contents(ID_PREFIX + kind)
-    except LookupError:
-        return False
-    return True

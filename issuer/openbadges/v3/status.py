@@ -8,6 +8,8 @@ listing revoked credential ids (https://www.imsglobal.org/spec/vcrl/v1p0/).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gzip
 import io
 from collections.abc import Iterable, Sequence
@@ -16,7 +18,8 @@ from typing import Any
 
 from issuer.errors import ValidationFailed
 from issuer.openbadges.v3.documents import VC2_CONTEXT, ProfileInfo, build_profile, iso
-from issuer.signing.multibase import decode_base64url, encode_base64url
+
+MULTIBASE_BASE64URL = "u"  # the multibase prefix of an encodedList
 
 BITSTRING_ENTRY = "BitstringStatusListEntry"
 REVOCATION_LIST = "1EdTechRevocationList"
@@ -105,3 +108,21 @@ def build_revocation_list(
             for credential_id, reason in revoked
         ],
     }
+
+
+def encode_base64url(data: bytes) -> str:
+    """Multibase base64url without padding: ``u`` + base64url(data), used by status lists."""
+    return MULTIBASE_BASE64URL + base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def decode_base64url(value: str) -> bytes:
+    """Decode a ``u``-prefixed multibase value; raises ValidationFailed(code="bad_multibase")."""
+    if not isinstance(value, str) or not value.startswith(MULTIBASE_BASE64URL):
+        raise ValidationFailed("expected a multibase base64url value ('u…')", code="bad_multibase")
+    body = value[1:]
+    if "=" in body or "+" in body or "/" in body:
+        raise ValidationFailed("not unpadded base64url", code="bad_multibase")
+    try:
+        return base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValidationFailed("not unpadded base64url", code="bad_multibase") from error

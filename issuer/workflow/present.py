@@ -1,4 +1,5 @@
-"""Rows to JSON answers (SPEC §5 shapes). Runs inside the request's session."""
+"""The JSON answers of the API (SPEC §5 shapes), read from rows inside the use case's session:
+adapters render what these return and never touch a row themselves."""
 
 from __future__ import annotations
 
