@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import text
 from werkzeug.routing import IntegerConverter, Map
 
 from issuer import api, cli, oauth, ob3api, public, web
 from issuer.config import STATIC_DIR, Settings
-from issuer.domain.actors import SYSTEM
-from issuer.migrations import upgrade
 from issuer.runtime import Services
 from issuer.web.transport import install_security_headers, wrap_transport
-from issuer.workflow import issuers
+from issuer.workflow.storage import prepare_storage
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -54,25 +51,3 @@ class DatabaseId(IntegerConverter):
     def __init__(self, map: Map, *args: object, **kwargs: object) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
-
-
-def prepare_storage(services: Services) -> None:
-    """Create or upgrade the schema and the board's keys; safe when many workers start at once."""
-    settings = services.settings
-    settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    settings.instance_dir.chmod(0o700)  # lock files and the SQLite database live here
-    upgrade(
-        services.db,
-        settings.instance_dir,
-        base_url=settings.base_url,
-        secret_key=settings.secret_key,
-    )
-    with services.db.transaction() as session:
-        if not services.db.is_sqlite:  # serialise first-start key creation across workers
-            session.execute(text("SELECT pg_advisory_xact_lock(2026112301)"))
-        issuers.ensure_board(
-            services.context(session, SYSTEM),
-            name=settings.ptsb_name,
-            url=settings.ptsb_url,
-            email=settings.ptsb_email,
-        )

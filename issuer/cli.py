@@ -97,7 +97,7 @@ def invite(email: str) -> None:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema to the newest migration (also done on start)."""
-    from issuer.app import prepare_storage
+    from issuer.workflow.storage import prepare_storage
 
     prepare_storage(_services())
     click.echo("database is at the newest revision")

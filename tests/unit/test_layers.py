@@ -95,12 +95,6 @@ def subpackage_of(path: Path) -> str:
     return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
 
 
-# app.py is the composition root and imports every part. The one import back into it is the
-# `db upgrade` command calling app.prepare_storage; it goes when prepare_storage moves to
-# workflow/ (left in app.py while issue 10's security work changes it). Nothing else may.
-ALLOWED_BACK_EDGES = {("cli", "app")}
-
-
 def imported_names(path: Path) -> set[str]:
     """Like imports_of, and ``from issuer import cli`` counts as importing ``issuer.cli``."""
     found = imports_of(path)
@@ -118,8 +112,6 @@ def subpackage_graph() -> dict[str, dict[str, set[str]]]:
         for name in imported_names(path):
             parts = name.split(".")
             if parts[0] == "issuer" and len(parts) > 1 and parts[1] != source:
-                if (source, parts[1]) in ALLOWED_BACK_EDGES:
-                    continue
                 where = graph.setdefault(source, {}).setdefault(parts[1], set())
                 where.add(str(path.relative_to(PACKAGE)))
     return graph
