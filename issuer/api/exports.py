@@ -80,5 +80,3 @@ def _date_arg(name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(fields={name: "must be a date YYYY-MM-DD"}) from None
-
-
