@@ -352,7 +352,7 @@ def test_cli_invite_prints_the_password_link_of_an_invited_account(api):
     email = new_email()
     api.ok("POST", "/accounts", api.ptsb, {"role": "earner", "email": email})
     link = api.password_link(email)
-    assert link.startswith("https://badges.test/account/password?token=")
+    assert link.startswith("https://badges.test/account/password#token=")
 
 
 # --- POST /api/v1/tokens: people mint their own ---------------------------------------------
