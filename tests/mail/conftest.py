@@ -37,3 +37,47 @@ class Outbox:
 @pytest.fixture
 def outbox(app: Flask) -> Outbox:
     return Outbox(app)
+
+
+# --- a real SMTP server and the mail runner (issue 11, delivery) -----------------------------
+
+from collections.abc import Iterator  # noqa: E402
+from datetime import timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from issuer.mail.transport import SmtpTransport  # noqa: E402
+from issuer.workflow.mail_delivery import MailRun, deliver_due  # noqa: E402
+from tests.mail.smtp_server import SmtpServer  # noqa: E402
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
+    """STARTTLS on a self-signed certificate, AUTH required."""
+    server = SmtpServer(tmp_path, tls="starttls", auth=True).start()
+    yield server
+    server.stop()
+
+
+class Runner:
+    """Runs delivery passes against the app's outbox with a transport and a controllable clock."""
+
+    def __init__(self, app: Flask) -> None:
+        self.services = app.extensions["issuer.services"]
+        self.now = self.services.clock()
+        self.services.clock = lambda: self.now
+
+    def later(self, **delta: float) -> None:
+        self.now = self.now + timedelta(**delta)
+
+    def smtp(self, server: SmtpServer, **overrides: Any) -> SmtpTransport:
+        return SmtpTransport(
+            self.services.settings.with_changes(**server.settings_changes(**overrides))
+        )
+
+    def deliver(self, transport: Any, worker: str = "runner-1") -> MailRun:
+        return deliver_due(self.services, worker, transport)
+
+
+@pytest.fixture
+def mail_runner(app: Flask) -> Runner:
+    return Runner(app)
