@@ -31,8 +31,8 @@ def unsubscribe_page(token: str) -> Any:
         try:
             address = mail_reminders.address_for_token(svc.context(session, SYSTEM), token)
         except IssuerError as exc:
-            return _page(error=exc.message), 400
-    return _page(address=address, token=token)
+            return _page(400, error=exc.message)
+    return _page(200, address=address, token=token)
 
 
 @blueprint.post("/mail/unsubscribe/<token>")
@@ -44,11 +44,11 @@ def unsubscribe(token: str) -> Any:
         with svc.db.transaction() as session:
             address = mail_reminders.turn_off_reminders(svc.context(session, SYSTEM), token)
     except IssuerError as exc:
-        return _page(error=exc.message), 400
-    return _page(address=address, done=True)
+        return _page(400, error=exc.message)
+    return _page(200, address=address, done=True)
 
 
-def _page(**values: Any) -> Any:
+def _page(status: int, **values: Any) -> Any:
     defaults = {"address": None, "token": None, "error": None, "done": False}
     body = render_template("mail_unsubscribe.html", **{**defaults, **values})
-    return body, 200, PAGE_HEADERS
+    return body, status, PAGE_HEADERS
