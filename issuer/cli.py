@@ -335,7 +335,8 @@ def _deliver_now() -> dict[str, object]:
         sent, waiting = sent + run.sent, waiting + run.retried
         if run.sent + run.retried + run.failed == 0 or run.retried:
             break
-    return {"sent": sent, "waiting": waiting, "to": transport.describe()}
+    files = not svc.settings.smtp_host
+    return {"sent": sent, "waiting": waiting, "to": transport.describe(), "files": files}
 
 
 def _demo_text(summary: dict) -> str:
@@ -375,7 +376,7 @@ def _demo_text(summary: dict) -> str:
             if summary["mail"]["waiting"]
             else ""
         )
-        + " (open the .eml files in a mail client).",
+        + (" (open the .eml files in a mail client)." if summary["mail"]["files"] else "."),
     ]
     return "\n".join(lines)
 
