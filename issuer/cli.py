@@ -1,4 +1,4 @@
-"""Command-line adapters: `flask --app wsgi accounts|db|keys|webhooks|demo` (and `outbox run`)."""
+"""Command-line adapters: `flask --app wsgi accounts|db|keys|webhooks|mail|demo` (and `outbox run`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from issuer.domain import webhooks as rules
 from issuer.domain.actors import SYSTEM
+from issuer.domain.mail import MailState
 from issuer.domain.states import Role
 from issuer.errors import IssuerError
 from issuer.runtime import Services
@@ -28,6 +29,7 @@ db_cli = AppGroup("db", help="Database schema.")
 keys_cli = AppGroup("keys", help="Signing keys.")
 outbox_cli = AppGroup("outbox", help="The former name of the webhooks runner.")
 webhooks_cli = AppGroup("webhooks", help="Signed webhooks: delivery, log, replay, secrets.")
+mail_cli = AppGroup("mail", help="Email to people: delivery, log, bounced addresses, reminders.")
 
 
 class IsoTime(click.ParamType):
@@ -215,6 +217,74 @@ def webhooks_secret() -> None:
     click.echo(rules.secret_from_bytes(secrets.token_bytes(rules.SECRET_BYTES)))
 
 
+@mail_cli.command("run")
+@click.option("--once", is_flag=True, help="One pass (and the reminder finder), then exit.")
+@click.option(
+    "--interval", type=float, default=5.0, show_default=True, help="Seconds between passes."
+)
+def mail_run(once: bool, interval: float) -> None:
+    """Deliver the outbox over SMTP (or into instance/mail/ without SMTP_HOST); safe in several
+    processes at once. Expiry reminders are looked for on start and then once a day."""
+    import time
+
+    from issuer.mail.transport import transport_for
+    from issuer.workflow.mail_delivery import deliver_due
+
+    svc = _services()
+    transport = transport_for(svc.settings)
+    click.echo(f"mail goes to {transport.describe()}", err=True)
+    worker = _worker_name()
+    looked_for_reminders = 0.0
+    while True:
+        if time.monotonic() - looked_for_reminders >= 24 * 3600 or looked_for_reminders == 0.0:
+            looked_for_reminders = time.monotonic()
+            _queue_reminders()
+        run = deliver_due(svc, worker, transport)
+        click.echo(json.dumps({"sent": run.sent, "retried": run.retried, "failed": run.failed}))
+        if once:
+            return
+        time.sleep(interval)
+
+
+@mail_cli.command("remind")
+def mail_remind() -> None:
+    """Queue expiry reminders for awards expiring within 30 days (once per award)."""
+    click.echo(json.dumps({"queued": _queue_reminders()}))
+
+
+def _queue_reminders() -> int:
+    from issuer.workflow.mail_reminders import queue_expiry_reminders
+
+    return _as_system(queue_expiry_reminders)
+
+
+@mail_cli.command("log")
+@click.option("--state", type=click.Choice([s.value for s in MailState]), default=None)
+@click.option("--to", "to", default=None, help="One recipient address.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+def mail_log(state: str | None, to: str | None, limit: int) -> None:
+    """The delivery log, newest first: one JSON object per message with every attempt."""
+    from issuer.workflow import mail_delivery
+
+    svc = _services()
+    with svc.db.session() as session:
+        found = mail_delivery.list_messages(
+            svc.context(session, SYSTEM), state=state, to=to, limit=limit
+        )
+        for record in found.items:
+            click.echo(json.dumps(mail_delivery.message_entry(record)))
+
+
+@mail_cli.command("unsuppress")
+@click.option("--email", required=True, help="The address that bounced.")
+def mail_unsuppress(email: str) -> None:
+    """Mail an address that bounced permanently again."""
+    from issuer.workflow import mail_delivery
+
+    cleared = _as_system(lambda ctx: mail_delivery.clear_suppression(ctx, email))
+    click.echo(json.dumps({"cleared": cleared.address}))
+
+
 def _subscriber(value: str | None) -> tuple[int | None, bool]:
     """``ptsb`` is the built-in subscriber; anything else a subscription id."""
     if value is None:
@@ -247,7 +317,26 @@ def demo(as_json: bool) -> None:
 
     secret = _services().settings.secret_key
     summary = _as_system(lambda ctx: seed_demo(ctx, secret))
+    summary["mail"] = _deliver_now()
     click.echo(json.dumps(summary, indent=2) if as_json else _demo_text(summary))
+
+
+def _deliver_now() -> dict[str, object]:
+    """Send what is pending once with the configured transport (the .eml folder by default),
+    so the demo's messages can be opened; what fails waits for `mail run`."""
+    from issuer.mail.transport import transport_for
+    from issuer.workflow.mail_delivery import deliver_due
+
+    svc = _services()
+    transport = transport_for(svc.settings)
+    worker, sent, waiting = _worker_name(), 0, 0
+    while True:
+        run = deliver_due(svc, worker, transport)
+        sent, waiting = sent + run.sent, waiting + run.retried
+        if run.sent + run.retried + run.failed == 0 or run.retried:
+            break
+    files = not svc.settings.smtp_host
+    return {"sent": sent, "waiting": waiting, "to": transport.describe(), "files": files}
 
 
 def _demo_text(summary: dict) -> str:
@@ -280,11 +369,19 @@ def _demo_text(summary: dict) -> str:
         f"Pages: {base}/login, {base}/portfolio (after signing in), {base}/verify",
         f"API:   {base}/api/openapi.json, e.g. curl -H 'Authorization: Bearer <token>' "
         f"{base}/api/v1/ptsb/notices",
+        "",
+        f"Mail: {summary['mail']['sent']} message(s) delivered to {summary['mail']['to']}"
+        + (
+            f"; {summary['mail']['waiting']} wait for `mail run`"
+            if summary["mail"]["waiting"]
+            else ""
+        )
+        + (" (open the .eml files in a mail client)." if summary["mail"]["files"] else "."),
     ]
     return "\n".join(lines)
 
 
 def init_app(app: Flask) -> None:
-    for group in (accounts_cli, db_cli, keys_cli, webhooks_cli, outbox_cli):
+    for group in (accounts_cli, db_cli, keys_cli, webhooks_cli, outbox_cli, mail_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)

@@ -7,6 +7,7 @@ value stops the start naming the variable.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,6 +53,15 @@ class Settings:
     # Dynamic client registrations (/oauth/register) one client address may make per hour.
     oauth_registrations_per_hour: int = 20
     schemas_dir: Path = SCHEMAS_DIR
+    # Email (SPEC §9). Without smtp_host, messages are written as .eml files to instance/mail/.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: str = "starttls"  # starttls | ssl | none
+    smtp_timeout: float = 10.0
+    smtp_ca_file: Path | None = None  # a CA bundle to trust instead of the system's
+    mail_from: str = ""  # default badges@<BASE_URL host>
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -60,6 +70,10 @@ class Settings:
         object.__setattr__(self, "base_url", _check_base_url(self.base_url))
         _check_secret_key(self.base_url, self.secret_key)
         _check_webhook_secret(self.ptsb_webhook_url, self.ptsb_webhook_secret)
+        if not self.mail_from:
+            host = urlsplit(self.base_url).hostname or "localhost"
+            object.__setattr__(self, "mail_from", f"badges@{host}")
+        _check_smtp(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +104,14 @@ class Settings:
                 env.get("OAUTH_REGISTRATIONS_PER_HOUR"),
                 defaults.oauth_registrations_per_hour,
             ),
+            smtp_host=env.get("SMTP_HOST", "").strip() or None,
+            smtp_port=_count("SMTP_PORT", env.get("SMTP_PORT"), defaults.smtp_port),
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_tls=(env.get("SMTP_TLS") or defaults.smtp_tls).strip().lower(),
+            smtp_timeout=_seconds("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT"), defaults.smtp_timeout),
+            smtp_ca_file=Path(env["SMTP_CA_FILE"]) if env.get("SMTP_CA_FILE") else None,
+            mail_from=env.get("MAIL_FROM", "").strip(),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -137,6 +159,37 @@ def _count(name: str, value: str | None, default: int) -> int:
     if number < 0:
         raise ConfigError(f"{name} must be a whole number of 0 or more, got {value!r}")
     return number
+
+
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
+_ADDRESS = re.compile(r"[^@\s<>\"(),;:]+@[A-Za-z0-9.-]+")
+
+
+def _check_smtp(settings: Settings) -> None:
+    """A mail setting the runner could not use stops the start, not the first delivery."""
+    if settings.smtp_tls not in SMTP_TLS_MODES:
+        raise ConfigError(f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}")
+    if not 0 < settings.smtp_port < 65536:
+        raise ConfigError(f"SMTP_PORT must be a port number, got {settings.smtp_port}")
+    if not _ADDRESS.fullmatch(settings.mail_from):
+        raise ConfigError("MAIL_FROM must be a plain address such as badges@example.org")
+    if settings.smtp_password and not settings.smtp_username:
+        raise ConfigError("SMTP_PASSWORD is set without SMTP_USERNAME")
+    if settings.smtp_username and not settings.smtp_password:
+        raise ConfigError("SMTP_USERNAME is set without SMTP_PASSWORD")
+    if settings.smtp_timeout <= 0:
+        raise ConfigError("SMTP_TIMEOUT must be a positive number of seconds")
+    if settings.smtp_ca_file is not None and not settings.smtp_ca_file.is_file():
+        raise ConfigError(f"SMTP_CA_FILE {settings.smtp_ca_file} is not a readable file")
+
+
+def _seconds(name: str, value: str | None, default: float) -> float:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
 
 
 def _database_url(value: str) -> str:

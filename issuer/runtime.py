@@ -55,5 +55,6 @@ class Services:
             urls=self.urls,
             keys=self.keys,
             board_name=self.settings.ptsb_name,
+            secret_key=self.settings.secret_key,
             publishers=self.publishers,
         )

@@ -12,6 +12,7 @@ from issuer.api import (  # noqa: F401 - importing a module declares its routes
     exports,
     imports,
     issuers,
+    mail,
     programs,
     ptsb,
     stacks,

@@ -12,7 +12,7 @@ from issuer.api.routing import area
 from issuer.domain.actors import SYSTEM
 from issuer.domain.states import Role
 from issuer.errors import Unauthenticated
-from issuer.workflow import accounts, present, tokens
+from issuer.workflow import accounts, invitations, present, tokens
 
 api = area("accounts", "Accounts")
 
@@ -28,7 +28,7 @@ api = area("accounts", "Accounts")
 def create_account() -> tuple[dict[str, Any], int]:
     body = json_body("account_create")
     account = write(
-        lambda ctx: accounts.invite_account(
+        lambda ctx: invitations.invite_person(
             ctx, Role(body["role"]), body["email"], body.get("issuer_id")
         )
     )

@@ -6,6 +6,7 @@ from issuer.models.awards import Award, PublishedDocument
 from issuer.models.backpacks import BackpackConnection, BackpackRegistration
 from issuer.models.enrollments import Earner, Enrollment, PriorTraining, Review, Submission
 from issuer.models.issuers import Issuer, SigningKey
+from issuer.models.mail import MailAttempt, MailMessage, MailPreference, MailSuppression
 from issuer.models.oauth import OAuthClient, OAuthCode, OAuthToken, ReceivedCredential
 from issuer.models.outbox import Notice
 from issuer.models.programs import Program, ProgramVersion, Stack, StackProgram
@@ -26,6 +27,10 @@ __all__ = [
     "Enrollment",
     "Issuer",
     "LoginAttempt",
+    "MailAttempt",
+    "MailMessage",
+    "MailPreference",
+    "MailSuppression",
     "Notice",
     "OAuthClient",
     "OAuthCode",

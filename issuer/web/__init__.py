@@ -189,6 +189,9 @@ def init_app(app: Flask) -> None:
     from issuer.web.backpack import blueprint as send_to_backpack  # it imports csrf from here
 
     app.register_blueprint(send_to_backpack)
+    from issuer.web.unsubscribe import blueprint as mail_unsubscribe
+
+    app.register_blueprint(mail_unsubscribe)
 
 
 def _settings(app: Flask) -> Any:

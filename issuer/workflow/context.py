@@ -28,6 +28,8 @@ class Context:
     urls: PublicUrls
     keys: KeyRing
     board_name: str = "Professional Teaching Standards Board"
+    # Signs the one-time links a use case puts into a message (password setup, unsubscribe).
+    secret_key: str = ""
     publishers: Sequence[Any] = ()
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 

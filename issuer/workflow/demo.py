@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from issuer.domain.mail import ROLE_WORDS, MailKind
 from issuer.domain.states import Role
 from issuer.models import Award, Earner, Issuer
 from issuer.workflow import (
@@ -25,6 +26,7 @@ from issuer.workflow import (
     stacks,
 )
 from issuer.workflow.context import Context
+from issuer.workflow.mail_outbox import queue_mail
 
 DEMO_ISSUER = "Riverside Unified School District"
 
@@ -92,7 +94,27 @@ def seed_demo(ctx: Context, secret_key: str) -> dict[str, Any]:
         described = _describe(ctx, existing.id, secret_key)
         return {"already_seeded": True, "issuer_id": existing.id, **described}
     seeded = _seed(ctx)
-    return {"already_seeded": False, **seeded, **_describe(ctx, seeded["issuer_id"], secret_key)}
+    described = _describe(ctx, seeded["issuer_id"], secret_key)
+    _invite_by_mail(ctx, described["people"], seeded["issuer_id"])
+    return {"already_seeded": False, **seeded, **described}
+
+
+def _invite_by_mail(ctx: Context, people: list[dict[str, Any]], issuer_id: int) -> None:
+    """Each seeded person also gets the invitation with their password link, as people invited
+    over the API do, so the demo leaves real messages to open (SPEC §9)."""
+    for person in people:
+        queue_mail(
+            ctx,
+            MailKind.INVITATION,
+            person["email"],
+            {
+                "role_words": ROLE_WORDS[person["role"]],
+                "password_link": person["password_link"],
+                "expires_on": ctx.now + signin.LINK_LIFETIME,
+            },
+            issuer_id=None if person["role"] == Role.PTSB else issuer_id,
+            dedupe_key=f"demo-invitation:{person['email']}",
+        )
 
 
 def _seed(ctx: Context) -> dict[str, Any]:

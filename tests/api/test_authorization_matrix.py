@@ -172,6 +172,22 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
     ),
     ("POST", "/issuers/{a}/completions", {"all_passed": True}, ISSUER_STAFF_ONLY),
     ("GET", "/exports/completions?format=json&issuer_id={a}", None, ISSUER_STAFF_ONLY),
+    ("GET", "/mail/messages", None, same(WRONG_ROLE, ("reviewer_a", "earner1", *OUTSIDERS[1:]))),
+    (
+        "GET",
+        "/mail/suppressions",
+        None,
+        same(WRONG_ROLE, ("reviewer_a", "earner1", *OUTSIDERS[1:])),
+    ),
+    (
+        "DELETE",
+        "/mail/suppressions/{bounced}",
+        None,
+        {
+            "admin_b": (404, "suppression_not_found"),
+            **same(WRONG_ROLE, ("reviewer_a", "earner1", *OUTSIDERS[1:])),
+        },
+    ),
 ]
 
 
@@ -215,6 +231,8 @@ def world(api: Api, app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
         admin_a,
         {"url": "https://pd.example.org/hook", "event_types": ["award.issued"]},
     )["id"]
+    api.ok("POST", "/accounts", admin_a, {"role": "earner", "email": "bounced@a.example.org"})
+    _suppress(app, "bounced@a.example.org")
     tokens = {
         "ptsb": api.ptsb,
         "admin_a": admin_a,
@@ -239,8 +257,19 @@ def world(api: Api, app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
         "passed": passed,
         "notice": api.ok("GET", "/ptsb/notices", api.ptsb)["items"][0]["id"],
         "subscription": subscription,
+        "bounced": "bounced@a.example.org",
     }
     return tokens, ids
+
+
+def _suppress(app: Flask, address: str) -> None:
+    """An address of issuer A's that bounced (issue 11): only A's admins and PTSB may clear it."""
+    from datetime import UTC, datetime
+
+    from issuer.models import MailSuppression
+
+    with app.extensions["issuer.services"].db.transaction() as session:
+        session.add(MailSuppression(address=address, reason="550", created_at=datetime.now(UTC)))
 
 
 CASES = [

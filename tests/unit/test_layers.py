@@ -50,6 +50,7 @@ FLASK_FREE = [
     "certificates",
     "migrations",
     "backpack_client",
+    "mail",
 ]
 SQL_FREE = [
     "domain",
@@ -62,6 +63,7 @@ SQL_FREE = [
     "verify",
     "certificates",
     "backpack_client",
+    "mail",
 ]
 
 
@@ -76,7 +78,7 @@ def test_only_storage_and_use_cases_import_sqlalchemy(path):
 
 
 @pytest.mark.parametrize(
-    "path", modules("openbadges", "signing", "baking", "certificates"), ids=lambda p: p.name
+    "path", modules("openbadges", "signing", "baking", "certificates", "mail"), ids=lambda p: p.name
 )
 def test_format_packages_do_not_reach_into_use_cases_or_adapters(path):
     bad = (

@@ -139,3 +139,11 @@ def test_demo_text_says_base_url_is_baked_in_and_how_to_change_it(runner, seeded
     assert "BASE_URL = https://badges.test" in text
     assert "set BASE_URL before the first" in text
     assert "reviewer1@riverside.example.org" in text and "API token:" in text
+
+
+def test_demo_leaves_its_messages_to_open_as_eml_files(app, seeded):
+    """Issue 11: without SMTP_HOST the demo's messages are delivered into instance/mail/."""
+    folder = app.extensions["issuer.services"].settings.instance_dir / "mail"
+    written = list(folder.glob("*.eml"))
+    assert written and seeded["mail"]["sent"] == len(written)
+    assert str(folder) in seeded["mail"]["to"]
