@@ -12,7 +12,7 @@ from issuer.api.routing import area
 from issuer.domain.actors import SYSTEM
 from issuer.domain.states import Role
 from issuer.errors import Unauthenticated
-from issuer.workflow import accounts, invitations, present, tokens
+from issuer.workflow import accounts, invitations, password_resets, present, tokens
 
 api = area("accounts", "Accounts")
 
@@ -56,6 +56,26 @@ def mint_token() -> tuple[dict[str, Any], int]:
     if answer is None:
         raise Unauthenticated("The email or password is not right.", code="invalid_credentials")
     return answer, 201
+
+
+@api.route(
+    "/password-resets",
+    "POST",
+    "Email a one-time password link to the account with this email, if there is one (the "
+    "answer is the same either way)",
+    body="password_reset",
+    status=202,
+    errors=(422, 429),
+    public=True,
+)
+def request_password_reset() -> tuple[dict[str, Any], int]:
+    body = json_body("password_reset")
+    svc = services()
+    with svc.db.transaction() as session:
+        password_resets.request_password_reset(
+            svc.context(session, SYSTEM), body["email"], request.remote_addr or "-"
+        )
+    return {"status": "accepted"}, 202
 
 
 @api.route("/me", "GET", "The account the token belongs to", errors=(401,))

@@ -41,3 +41,11 @@ ROLE_WORDS = {
     "reviewer": "reviewer",
     "earner": "educator",
 }
+
+METHOD_WORDS = {
+    "face_to_face": "face to face",
+    "online": "online",
+    "own_path": "on your own path",
+    "prior_training": "through prior training",
+}
+"""Learning methods as people say them ("you enrolled online")."""

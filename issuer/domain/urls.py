@@ -70,6 +70,17 @@ class PublicUrls:
         """The one-time link: the token after ``#`` is never sent in a request line (or logged)."""
         return f"{self.base}/account/password#token={token}"
 
+    def spec_sheet(self, program_id: int) -> str:
+        """The program's public page: the version in force, as an educator reads it."""
+        return f"{self.base}/programs/{program_id}"
+
+    def portfolio(self) -> str:
+        """The signed-in educator's own portfolio."""
+        return f"{self.base}/portfolio"
+
+    def sign_in(self) -> str:
+        return f"{self.base}/login"
+
     def certificate(self, award_id: str, fmt: str = "pdf") -> str:
         return f"{self.base}/awards/{award_id}/certificate.{fmt}"
 

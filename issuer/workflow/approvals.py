@@ -5,7 +5,7 @@ from __future__ import annotations
 from issuer.domain.states import ProgramStatus, Role, check_program_transition
 from issuer.errors import Forbidden
 from issuer.models import Issuer, Program
-from issuer.workflow import audit, events, programs, publishing
+from issuer.workflow import audit, events, mail_messages, programs, publishing
 from issuer.workflow.context import Context
 
 
@@ -27,6 +27,7 @@ def approve(ctx: Context, program_id: int, comment: str | None = None) -> progra
     audit.record(
         ctx, "program.approved", "program", program_id, version=version.version, comment=comment
     )
+    mail_messages.program_decided(ctx, ctx.get(Program, program_id), version)
     return programs.view(ctx, program_id)
 
 
@@ -40,6 +41,7 @@ def reject(ctx: Context, program_id: int, comment: str | None = None) -> program
     audit.record(
         ctx, "program.rejected", "program", program_id, version=version.version, comment=comment
     )
+    mail_messages.program_decided(ctx, ctx.get(Program, program_id), version)
     return programs.view(ctx, program_id)
 
 

@@ -17,7 +17,7 @@ from issuer.domain.credentials import (
 from issuer.domain.states import AwardStatus, Role
 from issuer.errors import Conflict, Forbidden
 from issuer.models import Award, Earner, Enrollment, Notice, Stack
-from issuer.workflow import audit, earners, events, publishing, stacks
+from issuer.workflow import audit, earners, events, mail_messages, publishing, stacks
 from issuer.workflow.context import Context
 
 
@@ -63,6 +63,7 @@ def revoke(ctx: Context, award_id: str, reason: str) -> Award:
     publishing.publish_revocation(ctx, award)
     events.award_revoked(ctx, award)
     audit.record(ctx, "award.revoked", "award", award_id, reason=reason)
+    mail_messages.award_revoked(ctx, award)
     return award
 
 

@@ -18,7 +18,7 @@ from issuer.domain.states import AwardKind, AwardStatus, EnrollmentStatus, Role
 from issuer.errors import Conflict, InvalidTransition, ValidationFailed
 from issuer.models import Award, Earner, Enrollment, Program, ProgramVersion, Stack
 from issuer.openbadges.identity import new_salt
-from issuer.workflow import audit, events, notices, publishing, stacks
+from issuer.workflow import audit, events, mail_messages, notices, publishing, stacks
 from issuer.workflow.context import Context
 from issuer.workflow.enrollments import earned_program_ids, set_status
 from issuer.workflow.reviews import latest_submission, scores_for
@@ -121,6 +121,7 @@ def _new_award(
     events.award_issued(ctx, award, notices.create_notice(ctx, award))
     publishing.publish_award(ctx, award)
     audit.record(ctx, "award.issued", "award", award.id, kind=kind.value, earner_id=award.earner_id)
+    mail_messages.award_issued(ctx, award)
     return award
 
 

@@ -13,7 +13,7 @@ from issuer.domain.states import (
 )
 from issuer.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from issuer.models import Award, Earner, Enrollment, Program
-from issuer.workflow import audit, earners, programs
+from issuer.workflow import audit, earners, mail_messages, programs
 from issuer.workflow.context import Context
 
 
@@ -40,6 +40,7 @@ def enrol(
     ctx.session.add(enrollment)
     ctx.session.flush()
     audit.record(ctx, "enrollment.created", "enrollment", enrollment.id, method=method.value)
+    mail_messages.enrollment_confirmed(ctx, enrollment)
     return enrollment
 
 

@@ -107,6 +107,7 @@ def _version_fields(v: ProgramVersion) -> dict[str, Any]:
         "prerequisites": v.prerequisites,
         "validity_days": v.validity_days,
         "prior_training_eligible": v.prior_training_eligible,
+        "next_steps": v.next_steps or {},
         "has_image": v.image is not None,
     }
 

@@ -12,7 +12,7 @@ from issuer.domain.credentials import DEFAULT_CREDIT_HOURS
 from issuer.domain.states import LearningMethod, ProgramStatus, Role, check_program_transition
 from issuer.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from issuer.models import Issuer, Program, ProgramVersion
-from issuer.workflow import audit
+from issuer.workflow import audit, mail_messages
 from issuer.workflow.context import Context
 from issuer.workflow.images import ImageUpload
 
@@ -28,7 +28,9 @@ EDITABLE = (
     "prerequisites",
     "validity_days",
     "prior_training_eligible",
+    "next_steps",
 )
+MAX_NEXT_STEPS = 4000
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def create_program(ctx: Context, issuer_id: int, fields: dict[str, Any]) -> Prog
     program = Program(issuer_id=issuer_id, created_at=ctx.now)
     ctx.session.add(program)
     ctx.session.flush()
-    values = _checked_fields(ctx, program.id, fields)
+    values = _checked_fields(ctx, program.id, fields, current=None)
     version = ProgramVersion(
         program_id=program.id, version=1, status=ProgramStatus.DRAFT.value, created_at=ctx.now
     )
@@ -63,7 +65,7 @@ def edit_program(ctx: Context, program_id: int, changes: dict[str, Any]) -> Prog
     """Edit the draft in place; on an approved program, start the next version as a draft."""
     program = _owned_program(ctx, program_id)
     latest = latest_version(ctx, program.id)
-    values = _checked_fields(ctx, program.id, changes)
+    values = _checked_fields(ctx, program.id, changes, current=latest)
     status = ProgramStatus(latest.status)
     if status in (ProgramStatus.DRAFT, ProgramStatus.REJECTED):
         _apply(latest, values)
@@ -96,6 +98,7 @@ def submit_program(ctx: Context, program_id: int) -> ProgramView:
     latest.status = ProgramStatus.SUBMITTED.value
     latest.submitted_at = ctx.now
     audit.record(ctx, "program.submitted", "program", program.id, version=latest.version)
+    mail_messages.program_submitted(ctx, program, latest)
     return view(ctx, program.id)
 
 
@@ -233,8 +236,11 @@ def _apply(version: ProgramVersion, values: dict[str, Any]) -> None:
             setattr(version, name, [])
 
 
-def _checked_fields(ctx: Context, program_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-    """Semantic checks the JSON schema cannot make: methods, prerequisites, decimals."""
+def _checked_fields(
+    ctx: Context, program_id: int, fields: dict[str, Any], current: ProgramVersion | None
+) -> dict[str, Any]:
+    """Semantic checks the JSON schema cannot make: methods, next steps, prerequisites, decimals.
+    ``current`` is the version an edit starts from (None on create)."""
     values = dict(fields)
     if "learning_methods" in values:
         methods = list(dict.fromkeys(values["learning_methods"]))
@@ -244,6 +250,10 @@ def _checked_fields(ctx: Context, program_id: int, fields: dict[str, Any]) -> di
                 fields={"learning_methods": f"choose from {', '.join(sorted(offered))}"}
             )
         values["learning_methods"] = methods
+    if "next_steps" in values or ("learning_methods" in values and current is not None):
+        before = current.next_steps if current is not None else None
+        methods = values.get("learning_methods") or (current.learning_methods if current else [])
+        values["next_steps"] = _checked_next_steps(values.get("next_steps", before), methods)
     if "prerequisites" in values:
         values["prerequisites"] = _checked_prerequisites(ctx, program_id, values["prerequisites"])
     for name in ("estimated_hours", "credit_hours"):
@@ -254,6 +264,39 @@ def _checked_fields(ctx: Context, program_id: int, fields: dict[str, Any]) -> di
             {k: v for k, v in a.items() if v is not None} for a in values["alignments"] or []
         ]
     return values
+
+
+def _checked_next_steps(steps: object, methods: list[str]) -> dict[str, str] | None:
+    """The issuer's text per learning method: only for methods the program offers, each at most
+    ``MAX_NEXT_STEPS`` characters of text (line breaks and tabs allowed, no other controls)."""
+    if steps is None or steps == {}:
+        return None
+    if not isinstance(steps, dict):
+        raise ValidationFailed(fields={"next_steps": "must be an object"})
+    checked: dict[str, str] = {}
+    for method, text in steps.items():
+        if method not in methods:
+            raise ValidationFailed(
+                fields={f"next_steps.{method}": f"this program offers {', '.join(methods)}"}
+            )
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_NEXT_STEPS:
+            raise ValidationFailed(
+                fields={f"next_steps.{method}": f"1 to {MAX_NEXT_STEPS} characters of text"}
+            )
+        if any(_is_control(ch) for ch in text):
+            raise ValidationFailed(
+                fields={f"next_steps.{method}": "contains control characters"},
+                code="control_characters",
+            )
+        checked[method] = text
+    return checked
+
+
+def _is_control(ch: str) -> bool:
+    code = ord(ch)
+    if ch in "\t\n\r":
+        return False
+    return code < 32 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
 
 
 def _checked_prerequisites(ctx: Context, program_id: int, ids: list[int]) -> list[int]:

@@ -9,7 +9,7 @@ from issuer.domain import rubric
 from issuer.domain.states import EnrollmentStatus, Role, can_accept_submission
 from issuer.errors import Conflict, InvalidTransition
 from issuer.models import Enrollment, Program, Review, Submission
-from issuer.workflow import audit
+from issuer.workflow import audit, mail_messages
 from issuer.workflow.context import Context
 from issuer.workflow.enrollments import acting_on, get_enrollment, set_status
 
@@ -36,6 +36,7 @@ def submit_evidence(
     set_status(ctx, enrollment, EnrollmentStatus.SUBMITTED)
     ctx.session.flush()
     audit.record(ctx, "submission.created", "submission", submission.id, attempt=attempt)
+    mail_messages.submission_received(ctx, enrollment, submission)
     return submission
 
 
@@ -70,6 +71,9 @@ def add_review(ctx: Context, submission_id: int, score: int, feedback: str) -> R
     audit.record(
         ctx, "review.created", "submission", submission_id, score=score, outcome=result.status.value
     )
+    if result.score is not None:  # the third review decided
+        passed = result.status is EnrollmentStatus.PASSED
+        mail_messages.review_outcome(ctx, enrollment, submission, passed, result.score)
     return review
 
 

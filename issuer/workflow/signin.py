@@ -20,6 +20,9 @@ WINDOW = timedelta(minutes=15)
 MAX_FAILURES = 5  # per email in the window
 MAX_CLIENT_FAILURES = 20  # per client address (a school's NAT shares one)
 MIN_PASSWORD = 10
+MAX_RESET_REQUESTS = 3  # per email in the window: nobody's mailbox is flooded with links
+MAX_CLIENT_RESET_REQUESTS = 10  # per client address
+RESET_PREFIX = "reset:"  # password-reset requests are counted apart from failed sign-ins
 _DUMMY_HASH = generate_password_hash("not a real password")  # equalises timing for unknown emails
 
 
@@ -115,6 +118,32 @@ def sign_in(
 def _check_rate(session: Session, email: str, client: str, now: datetime) -> None:
     recent = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at > now - WINDOW)
     by_email = session.scalar(recent.where(LoginAttempt.email == email)) or 0
-    by_client = session.scalar(recent.where(LoginAttempt.client == client[:64])) or 0
+    by_client = (
+        session.scalar(
+            recent.where(
+                LoginAttempt.client == client[:64], ~LoginAttempt.email.startswith(RESET_PREFIX)
+            )
+        )
+        or 0
+    )
     if by_email >= MAX_FAILURES or by_client >= MAX_CLIENT_FAILURES:
         raise RateLimited()
+
+
+def count_reset_request(session: Session, email: str, client: str, now: datetime) -> None:
+    """Record a password-reset request, whether or not the email has an account (so the answer
+    reveals nothing); ``RateLimited`` after too many for the email or the client address."""
+    key = (RESET_PREFIX + email.strip().lower())[:320]
+    recent = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at > now - WINDOW)
+    by_email = session.scalar(recent.where(LoginAttempt.email == key)) or 0
+    by_client = (
+        session.scalar(
+            recent.where(
+                LoginAttempt.client == client[:64], LoginAttempt.email.startswith(RESET_PREFIX)
+            )
+        )
+        or 0
+    )
+    if by_email >= MAX_RESET_REQUESTS or by_client >= MAX_CLIENT_RESET_REQUESTS:
+        raise RateLimited()
+    session.add(LoginAttempt(email=key, client=client[:64], at=now))

@@ -73,6 +73,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
         ISSUER_STAFF_ONLY,
     ),
     ("POST", "/tokens", None, {}),
+    ("POST", "/password-resets", {"email": "x@a.example.org"}, {}),
     ("GET", "/me", None, {}),
     (
         "POST",

@@ -118,7 +118,7 @@ def _seeded_at_0007(url: str, tmp_path: Path) -> Iterator[Database]:
 
 
 def _upgrade(database: Database, tmp_path: Path, secret_key: str | None = SECRET_KEY) -> None:
-    upgrade(database, tmp_path, secret_key=secret_key)
+    upgrade(database, tmp_path, revision="0008", secret_key=secret_key)
 
 
 def test_upgrade_seals_existing_webhook_secrets(at_0007, tmp_path):
@@ -166,3 +166,17 @@ def test_downgrade_gives_the_secret_back_in_clear(at_0007, tmp_path):
         assert conn.execute(sa.text("SELECT secret FROM webhook_subscriptions")).scalar() == (
             WEBHOOK_SECRET
         )
+
+
+def test_upgrade_to_the_newest_revision_keeps_every_row_and_starts_an_empty_outbox(
+    at_0007, tmp_path
+):
+    upgrade(at_0007, tmp_path, secret_key=SECRET_KEY)
+    assert current_revision(at_0007) == "0009"
+    with at_0007.engine.connect() as conn:
+        award = conn.execute(sa.text("SELECT name, earner_name FROM awards")).one()
+        assert tuple(award) == ("Formative Assessment", "Ada Teacher")
+        assert conn.execute(sa.text("SELECT email FROM accounts")).scalar() == (
+            "ada@school.example.org"
+        )
+        assert conn.execute(sa.text("SELECT count(*) FROM mail_messages")).scalar() == 0
