@@ -4,7 +4,14 @@ from issuer.models.accounts import Account, LoginAttempt
 from issuer.models.audit import AuditEntry
 from issuer.models.awards import Award, PublishedDocument
 from issuer.models.backpacks import BackpackConnection, BackpackRegistration
-from issuer.models.enrollments import Earner, Enrollment, PriorTraining, Review, Submission
+from issuer.models.enrollments import (
+    Earner,
+    Enrollment,
+    EvidenceFile,
+    PriorTraining,
+    Review,
+    Submission,
+)
 from issuer.models.issuers import Issuer, SigningKey
 from issuer.models.mail import MailAttempt, MailMessage, MailPreference, MailSuppression
 from issuer.models.oauth import OAuthClient, OAuthCode, OAuthToken, ReceivedCredential
@@ -25,6 +32,7 @@ __all__ = [
     "BackpackRegistration",
     "Earner",
     "Enrollment",
+    "EvidenceFile",
     "Issuer",
     "LoginAttempt",
     "MailAttempt",

@@ -60,6 +60,8 @@ class ProgramVersion(Base):
     prior_training_eligible: Mapped[bool] = mapped_column(Boolean, default=True)
     # The issuer's "how it works / next steps" text per learning method, sent on enrolment.
     next_steps: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    # The rubric's levels 1-4 with their descriptors; None means the Task Neutral Rubric default.
+    rubric: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
