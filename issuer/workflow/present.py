@@ -108,8 +108,19 @@ def _version_fields(v: ProgramVersion) -> dict[str, Any]:
         "validity_days": v.validity_days,
         "prior_training_eligible": v.prior_training_eligible,
         "next_steps": v.next_steps or {},
+        "rubric": rubric_answer(v),
+        "rubric_is_default": not v.rubric,
+        "passing_level": rubric.PASSING_SCORE,
         "has_image": v.image is not None,
     }
+
+
+def rubric_answer(v: ProgramVersion) -> list[dict[str, Any]]:
+    """The rubric in force for this version: the issuer's, else the Task Neutral Rubric."""
+    return [
+        {"level": level.level, "label": level.label, "descriptor": level.descriptor}
+        for level in rubric.rubric_levels(v.rubric)
+    ]
 
 
 def _version_summary(v: ProgramVersion) -> dict[str, Any]:
