@@ -7,6 +7,7 @@ from flask import Flask
 from issuer.api import (  # noqa: F401 - importing a module declares its routes
     accounts,
     awards,
+    catalog,
     earners,
     enrollments,
     exports,

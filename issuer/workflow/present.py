@@ -23,6 +23,7 @@ from issuer.models import (
     Submission,
     WebhookSubscription,
 )
+from issuer.workflow import catalog as catalogs
 from issuer.workflow import enrollments, programs, reviews, stacks
 from issuer.workflow.awards import Portfolio
 from issuer.workflow.bulk_completion import OUTCOMES, BulkCompletion
@@ -147,6 +148,42 @@ def stack(ctx: Context, row: Stack) -> dict[str, Any]:
             "ob2": ctx.urls.ob2_stack_badge(row.id),
             "ob3": ctx.urls.ob3_stack_achievement(row.id),
         },
+    }
+
+
+def catalog(result: catalogs.Catalog) -> dict[str, Any]:
+    """``GET /api/v1/catalog``: a page of approved programs, the matching stacks, the choices."""
+    return {
+        "items": [
+            {
+                "id": p.id,
+                "version": p.version,
+                "name": p.name,
+                "description": p.description,
+                "issuer": {"id": p.issuer_id, "name": p.issuer_name},
+                "estimated_hours": number(p.estimated_hours),
+                "credit_hours": number(p.credit_hours),
+                "learning_methods": p.learning_methods,
+                "alignments": p.alignments,
+                "url": p.url,
+                "image": p.image_url,
+                "badge": {"ob2": p.ob2_url, "ob3": p.ob3_url},
+            }
+            for p in result.items
+        ],
+        "total": result.total,
+        "stacks": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "description": s.description,
+                "issuer": {"id": s.issuer_id, "name": s.issuer_name},
+                "required": s.required,
+                "credit_hours": number(s.credit_hours),
+                "programs": [{"id": m.id, "name": m.name, "url": m.url} for m in s.programs],
+            }
+            for s in result.stacks
+        ],
     }
 
 

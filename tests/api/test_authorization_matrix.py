@@ -87,6 +87,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
     ("POST", "/issuers/{a}/keys/rotate", None, ISSUER_STAFF_ONLY),
     ("POST", "/programs", PROGRAM, ISSUER_STAFF_ONLY),
     ("GET", "/programs", None, {}),
+    ("GET", "/catalog", None, PUBLIC),
     ("GET", "/programs/{draft}", None, same((404, "program_not_found"), OUTSIDERS)),
     ("PATCH", "/programs/{program}", {"name": "Hijacked"}, ISSUER_STAFF_ONLY),
     ("POST", "/programs/{draft}/submit", None, ISSUER_STAFF_ONLY),
