@@ -54,6 +54,14 @@ class CatalogProgram:
     ob2_url: str
     ob3_url: str
 
+    @property
+    def hours_words(self) -> str:
+        return hours_text(self.estimated_hours)
+
+    @property
+    def credit_hours_words(self) -> str:
+        return hours_text(self.credit_hours)
+
 
 @dataclass(frozen=True)
 class StackMember:
@@ -74,6 +82,10 @@ class CatalogStack:
     required: int
     credit_hours: Decimal
     programs: list[StackMember]
+
+    @property
+    def credit_hours_words(self) -> str:
+        return hours_text(self.credit_hours)
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,11 @@ def catalog(ctx: Context, filters: CatalogFilters, *, limit: int = 20, offset: i
         ],
         alignments=alignments,
     )
+
+
+def hours_text(value: Decimal) -> str:
+    """Hours as people write them: 10, 0.5 (never 1E+1 or 10.00)."""
+    return f"{Decimal(value).normalize():f}"
 
 
 def _approved(ctx: Context) -> list[tuple[Program, ProgramVersion]]:
