@@ -13,6 +13,7 @@ from issuer.api import (  # noqa: F401 - importing a module declares its routes
     exports,
     imports,
     issuers,
+    lists,
     mail,
     programs,
     ptsb,

@@ -24,7 +24,7 @@ from issuer.models import (
     WebhookSubscription,
 )
 from issuer.workflow import catalog as catalogs
-from issuer.workflow import enrollments, programs, reviews, stacks
+from issuer.workflow import enrollments, lists, programs, reviews, stacks
 from issuer.workflow.awards import Portfolio
 from issuer.workflow.bulk_completion import OUTCOMES, BulkCompletion
 from issuer.workflow.bulk_import import CREATED, EXISTING, UPDATED, ImportReport
@@ -251,6 +251,20 @@ def submission(row: Submission) -> dict[str, Any]:
     }
 
 
+def listed_submission(ctx: Context, row: Submission) -> dict[str, Any]:
+    """A submission in ``GET /api/v1/submissions``: whose, for which program, how far reviewed."""
+    enrollment_row = ctx.get(Enrollment, row.enrollment_id)
+    summary = _submission_summary(ctx, row)
+    return {
+        **submission(row),
+        "earner_id": enrollment_row.earner_id,
+        "program_id": enrollment_row.program_id,
+        "status": lists.submission_status(ctx, row).value,
+        "reviews": summary["reviews"],
+        "score": summary["score"],
+    }
+
+
 def review(ctx: Context, row: Review) -> dict[str, Any]:
     sub = ctx.get(Submission, row.submission_id)
     status = ctx.get(Enrollment, sub.enrollment_id).status
@@ -335,6 +349,31 @@ def notice(row: Notice, delivery_state: str | None = None) -> dict[str, Any]:
         body["certificate_reference"] = row.certificate_reference
         body["acknowledged_on"] = when(row.acknowledged_on)
     return body
+
+
+def listed_notice(ctx: Context, row: Notice, delivery_state: str | None) -> dict[str, Any]:
+    """A notice in PTSB's inbox (SPEC §8): also whose, for what and from which issuer."""
+    award_row = ctx.get(Award, row.award_id)
+    person = ctx.get(Earner, row.earner_id)
+    from_issuer = ctx.get(Issuer, award_row.issuer_id)
+    version = (
+        ctx.get(ProgramVersion, award_row.program_version_id)
+        if award_row.program_version_id
+        else None
+    )
+    return {
+        **notice(row, delivery_state),
+        "earner": {"id": person.id, "name": person.name, "license_number": person.license_number},
+        "program": (
+            {"id": row.program_id, "name": version.name, "version": version.version}
+            if version is not None and row.program_id is not None
+            else None
+        ),
+        "stack": (
+            {"id": row.stack_id, "name": award_row.name} if row.stack_id is not None else None
+        ),
+        "issuer": {"id": from_issuer.id, "name": from_issuer.name},
+    }
 
 
 def webhook_subscription(row: WebhookSubscription, *, secret: str | None = None) -> dict[str, Any]:
