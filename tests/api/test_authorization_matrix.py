@@ -107,6 +107,14 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
         {"name": "Eve", "email": "eve@school.example.org"},
         refusals(reviewer_b=WRONG_ROLE, earner2=WRONG_ROLE),
     ),
+    (
+        "GET",
+        "/earners?q=a",
+        None,
+        same(WRONG_ROLE, ("reviewer_a", "reviewer_b", "earner1", "earner2")),
+    ),
+    ("GET", "/enrollments", None, {}),  # filtered to what the caller may read
+    ("GET", "/submissions", None, {}),  # filtered to what the caller may read
     ("GET", "/earners/{earner1}", None, EARNERS_OWN),
     (
         "PATCH",
