@@ -7,11 +7,13 @@ from flask import Flask
 from issuer.api import (  # noqa: F401 - importing a module declares its routes
     accounts,
     awards,
+    catalog,
     earners,
     enrollments,
     exports,
     imports,
     issuers,
+    lists,
     mail,
     programs,
     ptsb,

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
-from issuer.domain.actors import Actor
+from issuer.domain.actors import SYSTEM, Actor
 from issuer.errors import Unauthenticated
 from issuer.runtime import Services
 from issuer.workflow.accounts import authenticate
@@ -50,6 +50,16 @@ def read(fn: Callable[[Context], T]) -> T:
     session = svc.db.session()
     try:
         return fn(svc.context(session, actor))
+    finally:
+        session.close()
+
+
+def read_public(fn: Callable[[Context], T]) -> T:
+    """Run a read-only use case of a public call (no token): only published facts."""
+    svc = services()
+    session = svc.db.session()
+    try:
+        return fn(svc.context(session, SYSTEM))
     finally:
         session.close()
 

@@ -9,6 +9,7 @@ from flask import request
 
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
+from issuer.api.query import MAX_LIMIT, page_args
 from issuer.api.routing import QueryParam, area
 from issuer.domain.states import Role
 from issuer.errors import ValidationFailed
@@ -21,16 +22,25 @@ api = area("ptsb", "PTSB")
     "/ptsb/notices",
     "GET",
     "Completion notices (PTSB)",
-    query=(QueryParam("status", {"type": "string", "enum": ["pending", "acknowledged"]}),),
+    query=(
+        QueryParam("status", {"type": "string", "enum": ["pending", "acknowledged"]}),
+        QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
+        QueryParam("offset", {"type": "integer", "minimum": 0}),
+    ),
     errors=(401, 403, 422),
 )
 def list_notices() -> dict[str, Any]:
     status = request.args.get("status") or None
+    limit, offset = page_args()
 
     def run(ctx: Any) -> dict[str, Any]:
         rows = notices.list_notices(ctx, status)
-        states = notices.delivery_states(ctx, [n.award_id for n in rows])
-        return {"items": [present.notice(n, states.get(n.award_id)) for n in rows]}
+        shown = rows[offset : offset + limit]
+        states = notices.delivery_states(ctx, [n.award_id for n in shown])
+        return {
+            "items": [present.listed_notice(ctx, n, states.get(n.award_id)) for n in shown],
+            "total": len(rows),
+        }
 
     return read(run)
 

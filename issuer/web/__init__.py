@@ -195,6 +195,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(password_reset)
     app.register_blueprint(spec_sheet)
     app.register_blueprint(mail_unsubscribe)
+    from issuer.web.catalog import blueprint as catalog
+
+    app.register_blueprint(catalog)
 
 
 def _settings(app: Flask) -> Any:

@@ -1,5 +1,6 @@
-"""The program's public page, ``/programs/<id>``: what the enrolment message links to. The full
-spec sheet comes later; this shows the version in force. Not approved: the 404 page."""
+"""The Badge Specification Sheet, ``/programs/<id>`` (SPEC §8): what the enrolment message and the
+catalog link to. Signed-in educators get the enrol form (posted to ``/learning/enrol/<id>``);
+visitors a link to sign in. Not approved: the 404 page."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ from issuer.models import (
     Submission,
     WebhookSubscription,
 )
-from issuer.workflow import enrollments, programs, reviews, stacks
+from issuer.workflow import catalog as catalogs
+from issuer.workflow import enrollments, lists, programs, reviews, stacks
 from issuer.workflow.awards import Portfolio
 from issuer.workflow.bulk_completion import OUTCOMES, BulkCompletion
 from issuer.workflow.bulk_import import CREATED, EXISTING, UPDATED, ImportReport
@@ -108,8 +109,19 @@ def _version_fields(v: ProgramVersion) -> dict[str, Any]:
         "validity_days": v.validity_days,
         "prior_training_eligible": v.prior_training_eligible,
         "next_steps": v.next_steps or {},
+        "rubric": rubric_answer(v),
+        "rubric_is_default": not v.rubric,
+        "passing_level": rubric.PASSING_SCORE,
         "has_image": v.image is not None,
     }
+
+
+def rubric_answer(v: ProgramVersion) -> list[dict[str, Any]]:
+    """The rubric in force for this version: the issuer's, else the Task Neutral Rubric."""
+    return [
+        {"level": level.level, "label": level.label, "descriptor": level.descriptor}
+        for level in rubric.rubric_levels(v.rubric)
+    ]
 
 
 def _version_summary(v: ProgramVersion) -> dict[str, Any]:
@@ -136,6 +148,42 @@ def stack(ctx: Context, row: Stack) -> dict[str, Any]:
             "ob2": ctx.urls.ob2_stack_badge(row.id),
             "ob3": ctx.urls.ob3_stack_achievement(row.id),
         },
+    }
+
+
+def catalog(result: catalogs.Catalog) -> dict[str, Any]:
+    """``GET /api/v1/catalog``: a page of approved programs, the matching stacks, the choices."""
+    return {
+        "items": [
+            {
+                "id": p.id,
+                "version": p.version,
+                "name": p.name,
+                "description": p.description,
+                "issuer": {"id": p.issuer_id, "name": p.issuer_name},
+                "estimated_hours": number(p.estimated_hours),
+                "credit_hours": number(p.credit_hours),
+                "learning_methods": p.learning_methods,
+                "alignments": p.alignments,
+                "url": p.url,
+                "image": p.image_url,
+                "badge": {"ob2": p.ob2_url, "ob3": p.ob3_url},
+            }
+            for p in result.items
+        ],
+        "total": result.total,
+        "stacks": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "description": s.description,
+                "issuer": {"id": s.issuer_id, "name": s.issuer_name},
+                "required": s.required,
+                "credit_hours": number(s.credit_hours),
+                "programs": [{"id": m.id, "name": m.name, "url": m.url} for m in s.programs],
+            }
+            for s in result.stacks
+        ],
     }
 
 
@@ -200,6 +248,20 @@ def submission(row: Submission) -> dict[str, Any]:
         "narrative": row.narrative,
         "evidence_urls": row.evidence_urls,
         "created_at": when(row.created_at),
+    }
+
+
+def listed_submission(ctx: Context, row: Submission) -> dict[str, Any]:
+    """A submission in ``GET /api/v1/submissions``: whose, for which program, how far reviewed."""
+    enrollment_row = ctx.get(Enrollment, row.enrollment_id)
+    summary = _submission_summary(ctx, row)
+    return {
+        **submission(row),
+        "earner_id": enrollment_row.earner_id,
+        "program_id": enrollment_row.program_id,
+        "status": lists.submission_status(ctx, row).value,
+        "reviews": summary["reviews"],
+        "score": summary["score"],
     }
 
 
@@ -287,6 +349,31 @@ def notice(row: Notice, delivery_state: str | None = None) -> dict[str, Any]:
         body["certificate_reference"] = row.certificate_reference
         body["acknowledged_on"] = when(row.acknowledged_on)
     return body
+
+
+def listed_notice(ctx: Context, row: Notice, delivery_state: str | None) -> dict[str, Any]:
+    """A notice in PTSB's inbox (SPEC §8): also whose, for what and from which issuer."""
+    award_row = ctx.get(Award, row.award_id)
+    person = ctx.get(Earner, row.earner_id)
+    from_issuer = ctx.get(Issuer, award_row.issuer_id)
+    version = (
+        ctx.get(ProgramVersion, award_row.program_version_id)
+        if award_row.program_version_id
+        else None
+    )
+    return {
+        **notice(row, delivery_state),
+        "earner": {"id": person.id, "name": person.name, "license_number": person.license_number},
+        "program": (
+            {"id": row.program_id, "name": version.name, "version": version.version}
+            if version is not None and row.program_id is not None
+            else None
+        ),
+        "stack": (
+            {"id": row.stack_id, "name": award_row.name} if row.stack_id is not None else None
+        ),
+        "issuer": {"id": from_issuer.id, "name": from_issuer.name},
+    }
 
 
 def webhook_subscription(row: WebhookSubscription, *, secret: str | None = None) -> dict[str, Any]:

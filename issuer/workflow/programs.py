@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from issuer.domain.credentials import DEFAULT_CREDIT_HOURS
+from issuer.domain.rubric import check_rubric
 from issuer.domain.states import LearningMethod, ProgramStatus, Role, check_program_transition
 from issuer.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from issuer.models import Issuer, Program, ProgramVersion
@@ -29,6 +30,7 @@ EDITABLE = (
     "validity_days",
     "prior_training_eligible",
     "next_steps",
+    "rubric",
 )
 MAX_NEXT_STEPS = 4000
 
@@ -239,7 +241,8 @@ def _apply(version: ProgramVersion, values: dict[str, Any]) -> None:
 def _checked_fields(
     ctx: Context, program_id: int, fields: dict[str, Any], current: ProgramVersion | None
 ) -> dict[str, Any]:
-    """Semantic checks the JSON schema cannot make: methods, next steps, prerequisites, decimals.
+    """Semantic checks the JSON schema cannot make: methods, next steps, rubric, prerequisites,
+    decimals.
     ``current`` is the version an edit starts from (None on create)."""
     values = dict(fields)
     if "learning_methods" in values:
@@ -254,6 +257,8 @@ def _checked_fields(
         before = current.next_steps if current is not None else None
         methods = values.get("learning_methods") or (current.learning_methods if current else [])
         values["next_steps"] = _checked_next_steps(values.get("next_steps", before), methods)
+    if "rubric" in values:
+        values["rubric"] = check_rubric(values["rubric"])
     if "prerequisites" in values:
         values["prerequisites"] = _checked_prerequisites(ctx, program_id, values["prerequisites"])
     for name in ("estimated_hours", "credit_hours"):

@@ -87,6 +87,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
     ("POST", "/issuers/{a}/keys/rotate", None, ISSUER_STAFF_ONLY),
     ("POST", "/programs", PROGRAM, ISSUER_STAFF_ONLY),
     ("GET", "/programs", None, {}),
+    ("GET", "/catalog", None, PUBLIC),
     ("GET", "/programs/{draft}", None, same((404, "program_not_found"), OUTSIDERS)),
     ("PATCH", "/programs/{program}", {"name": "Hijacked"}, ISSUER_STAFF_ONLY),
     ("POST", "/programs/{draft}/submit", None, ISSUER_STAFF_ONLY),
@@ -106,6 +107,14 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
         {"name": "Eve", "email": "eve@school.example.org"},
         refusals(reviewer_b=WRONG_ROLE, earner2=WRONG_ROLE),
     ),
+    (
+        "GET",
+        "/earners?q=a",
+        None,
+        same(WRONG_ROLE, ("reviewer_a", "reviewer_b", "earner1", "earner2")),
+    ),
+    ("GET", "/enrollments", None, {}),  # filtered to what the caller may read
+    ("GET", "/submissions", None, {}),  # filtered to what the caller may read
     ("GET", "/earners/{earner1}", None, EARNERS_OWN),
     (
         "PATCH",
