@@ -333,3 +333,49 @@ def test_other_roles_get_403(client, api, district, path):
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get("/learning")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+
+def test_portfolio_shows_work_in_progress_linking_its_enrollment(client, api, educator, program):
+    earner_id, admin = educator
+    enrollment_id = api.enrol(admin, program, earner_id)
+    html = client.get("/portfolio").data.decode()
+    assert "In progress" in html
+    assert f'href="/learning/enrollments/{enrollment_id}">Formative Assessment<' in html
+    assert "Submit your performance task" in html
+
+
+def test_portfolio_gives_each_badge_a_share_link_and_add_to_linkedin(
+    client, api, educator, program, district
+):
+    earner_id, admin = educator
+    enrollment_id = api.enrol(admin, program, earner_id)
+    _submit(client, enrollment_id)
+    _reviewed(api, district, enrollment_id, [3, 3, 3])
+    award = api.complete(admin, enrollment_id)
+    html = client.get("/portfolio").data.decode()
+    assert f'readonly value="{award["verify_url"]}"' in html
+    assert 'href="https://www.linkedin.com/profile/add?' in html and "Add to LinkedIn" in html
+    assert "In progress" not in html  # completed work is a badge, not work in progress
+
+
+def test_stack_poster_shows_no_credit_hours_when_the_stack_has_none(
+    client, api, educator, program, district
+):
+    issuer_id, admin = district
+    earner_id, _ = educator
+    other = api.approved_program(admin, issuer_id, name="Questioning")
+    for name, hours in (("Assessment leader", None), ("Questioning leader", 2)):
+        body = {
+            "issuer_id": issuer_id,
+            "name": name,
+            "description": "Both",
+            "programs": [program, other],
+        }
+        if hours is not None:
+            body["credit_hours"] = hours
+        api.ok("POST", "/stacks", admin, body)
+    api.enrol(admin, program, earner_id)
+    html = client.get("/portfolio").data.decode()
+    assert "Assessment leader: 0 of 2 earned</figcaption>" in html
+    assert "Questioning leader: 0 of 2 earned · 2 credit hours</figcaption>" in html
+    assert "0 credit hours" not in html
