@@ -78,6 +78,10 @@ class PublicUrls:
         """The signed-in educator's own portfolio."""
         return f"{self.base}/portfolio"
 
+    def enrollment_page(self, enrollment_id: int) -> str:
+        """The educator's page of one enrollment: status, feedback and the (re)submission form."""
+        return f"{self.base}/learning/enrollments/{enrollment_id}"
+
     def sign_in(self) -> str:
         return f"{self.base}/login"
 

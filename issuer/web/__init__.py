@@ -187,6 +187,8 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"visitor": signed_in()})  # the navigation fits the role
     app.register_blueprint(blueprint)
     from issuer.web.backpack import blueprint as send_to_backpack  # they import csrf from here
+    from issuer.web.catalog import blueprint as catalog
+    from issuer.web.learning import blueprint as learning
     from issuer.web.password_reset import blueprint as password_reset
     from issuer.web.spec_sheet import blueprint as spec_sheet
     from issuer.web.unsubscribe import blueprint as mail_unsubscribe
@@ -195,9 +197,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(password_reset)
     app.register_blueprint(spec_sheet)
     app.register_blueprint(mail_unsubscribe)
-    from issuer.web.catalog import blueprint as catalog
-
     app.register_blueprint(catalog)
+    app.register_blueprint(learning)
 
 
 def _settings(app: Flask) -> Any:

@@ -89,3 +89,10 @@ def sign_out() -> None:
             signin.end_sessions(db_session, account_id)
     session.clear()
     g.signed_in = None
+
+
+def keep_after_password_change(account_id: int, generation: int) -> None:
+    """A new password ended every session of the account; this browser's, which made the
+    change, carries on with the account's new generation."""
+    session[SESSION_KEY] = {"id": account_id, "generation": generation}
+    g.pop("signed_in", None)

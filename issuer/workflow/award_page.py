@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from issuer.models import Award
-from issuer.workflow import awards, enrollments, issuers, programs, stacks
+from issuer.workflow import awards, enrollments, issuers, my_learning, programs, stacks
 from issuer.workflow.badge_facts import AwardFacts, award_facts
 from issuer.workflow.context import Context
 
@@ -113,6 +113,7 @@ class StackPoster:
     earned: bool
     required: int
     programs: list[tuple[str, bool]]  # (program name, earned)
+    credit_hours: str | None  # the stack's own credit hours; None when it carries none
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,12 @@ class PortfolioPage:
     awards: list[tuple[AwardPage, dict[str, Any] | None]]  # page, license record
     credit_hours_total: str
     stacks: list[StackPoster]
+    in_progress: list[my_learning.EnrollmentLine]
 
 
 def portfolio_page(ctx: Context, earner_id: int) -> PortfolioPage:
-    """The signed-in earner's portfolio: awards with downloads, credit hours, stack posters."""
+    """The signed-in earner's portfolio: awards with downloads, share and LinkedIn links, credit
+    hours, stack posters, and the work in progress (enrollments not completed nor withdrawn)."""
     result = awards.portfolio(ctx, earner_id)
     earned = enrollments.earned_program_ids(ctx, earner_id)
     posters = [
@@ -137,6 +140,7 @@ def portfolio_page(ctx: Context, earner_id: int) -> PortfolioPage:
                 (programs.view(ctx, pid).latest.name, pid in earned)
                 for pid in stacks.program_ids(s.stack)
             ],
+            credit_hours=_hours(s.stack.credit_hours) if s.stack.credit_hours else None,
         )
         for s in result.stacks
     ]
@@ -156,4 +160,5 @@ def portfolio_page(ctx: Context, earner_id: int) -> PortfolioPage:
         awards=cards,
         credit_hours_total=_hours(result.credit_hours_total),
         stacks=posters,
+        in_progress=my_learning.in_progress(ctx, earner_id),
     )

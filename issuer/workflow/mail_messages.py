@@ -105,7 +105,7 @@ def review_outcome(
             "passed": passed,
             "score": score,
             "feedbacks": [review.feedback for review in reviews],
-            "portfolio_url": ctx.urls.portfolio(),
+            "enrollment_url": ctx.urls.enrollment_page(enrollment.id),
         },
         issuer_id=program.issuer_id,
     )

@@ -147,3 +147,23 @@ def count_reset_request(session: Session, email: str, client: str, now: datetime
     if by_email >= MAX_RESET_REQUESTS or by_client >= MAX_CLIENT_RESET_REQUESTS:
         raise RateLimited()
     session.add(LoginAttempt(email=key, client=client[:64], at=now))
+
+
+def change_password(session: Session, account_id: int, current: str, new: str) -> int:
+    """A signed-in person replaces their password (the current one proves it is them); every
+    other session of the account ends. Returns the generation the caller's session moves to."""
+    account = session.get(Account, account_id)
+    if account is None or not check_password_hash(account.password_hash or _DUMMY_HASH, current):
+        raise ValidationFailed(
+            "Your current password is not right.",
+            fields={"current_password": "is not right"},
+            code="current_password_wrong",
+        )
+    if len(new) < MIN_PASSWORD:
+        raise ValidationFailed(
+            f"Use at least {MIN_PASSWORD} characters.",
+            fields={"new_password": f"use at least {MIN_PASSWORD} characters"},
+        )
+    account.password_hash = generate_password_hash(new)
+    account.session_generation += 1
+    return account.session_generation

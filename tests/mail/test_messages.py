@@ -101,7 +101,7 @@ def _reviewed(api, district, email, scores, feedbacks=None):
 def test_needs_revision_sends_the_three_feedbacks_as_reviewers_1_2_3_and_the_resubmit_link(
     api, district, outbox, client
 ):
-    _reviewed(api, district, "rev@school.example.org", [2, 1, 3])
+    enrollment_id = _reviewed(api, district, "rev@school.example.org", [2, 1, 3])
     message = outbox.one("review_outcome", "rev@school.example.org")
     assert_well_formed(message, DISTRICT, "Formative Assessment", "needs a revision")
     for n in (1, 2, 3):
@@ -110,7 +110,9 @@ def test_needs_revision_sends_the_three_feedbacks_as_reviewers_1_2_3_and_the_res
     assert "score of record is 2 out of 4" in message["text_body"]
     assert "reviewer-" not in message["text_body"] + message["html_body"]  # no reviewer email
     signed_in_educator(api, client, "rev@school.example.org")
-    assert "https://badges.test/portfolio" in assert_links_open(client, message["text_body"])
+    resubmit = f"https://badges.test/learning/enrollments/{enrollment_id}"
+    assert resubmit in assert_links_open(client, message["text_body"])
+    assert f'href="{resubmit}"' in message["html_body"]
 
 
 def test_passed_review_says_the_district_confirms_next(api, district, outbox):

@@ -1,0 +1,332 @@
+"""The educator's pages (SPEC §8, Educator): "My learning", enrol from the spec sheet, one
+enrollment (switch method, withdraw after a confirm step, the performance task and its feedback),
+and the account page (change password, email preferences). Signed-in ``earner`` only: others get
+the 403 page. Forms are CSRF-protected and post/redirect/get; a re-posted form never does the work
+twice (the workflow refuses it, and the page says so kindly)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.datastructures import FileStorage
+
+from issuer.domain.actors import Actor
+from issuer.domain.states import Role
+from issuer.errors import Conflict, Forbidden, IssuerError, NotFound, ValidationFailed
+from issuer.runtime import Services
+from issuer.web import csrf
+from issuer.web.session import keep_after_password_change, signed_in
+from issuer.workflow import email_preferences, enrollments, my_learning, reviews, signin
+from issuer.workflow.context import Context
+
+blueprint = Blueprint("learning", __name__, template_folder="templates")
+T = TypeVar("T")
+MAX_NARRATIVE = 50_000  # as the API's submission_create schema
+MAX_LINK = 2000
+LINK_FIELDS = 3  # evidence link inputs the form offers
+
+
+def _services() -> Services:
+    return current_app.extensions["issuer.services"]  # type: ignore[no-any-return]
+
+
+@blueprint.before_request
+def _protect_forms() -> None:
+    csrf.protect()
+
+
+def _educator() -> Actor:
+    """The signed-in educator; anyone else is turned away (sign in first, or 403)."""
+    actor = signed_in()
+    if actor is None:
+        abort(redirect(url_for("web.login")))
+    if actor.role is not Role.EARNER:
+        abort(403, "These pages are for educators.")
+    return actor
+
+
+def _read(actor: Actor, fn: Callable[[Context], T]) -> T:
+    svc = _services()
+    db_session = svc.db.session()
+    try:
+        return fn(svc.context(db_session, actor))
+    finally:
+        db_session.close()
+
+
+def _write(actor: Actor, fn: Callable[[Context], T]) -> T:
+    """One use case in one transaction (retried on a lost race), then its after-commit hooks."""
+    svc = _services()
+    contexts: list[Context] = []
+
+    def work(db_session: Any) -> T:
+        contexts[:] = [svc.context(db_session, actor)]
+        return fn(contexts[0])
+
+    result = svc.db.run_write(work)
+    for hook in contexts[0].after_commit:
+        hook()
+    return result
+
+
+def _to_enrollment(enrollment_id: int) -> Any:
+    return redirect(url_for("learning.enrollment", enrollment_id=enrollment_id), code=303)
+
+
+# ---- My learning ---------------------------------------------------------------------------
+
+
+@blueprint.get("/learning")
+def my_learning_page() -> Any:
+    actor = _educator()
+    try:
+        lines = _read(actor, my_learning.my_enrollments)
+    except NotFound:
+        lines = []
+    current = next((line for line in lines if line.in_progress), None)
+    return render_template(
+        "learning/my_learning.html", lines=lines, current=current, process=my_learning.PROCESS
+    )
+
+
+@blueprint.post("/learning/enrol/<int:program_id>")
+def enrol(program_id: int) -> Any:
+    actor = _educator()
+    method = request.form.get("learning_method", "")
+    try:
+        created = _write(actor, lambda ctx: enrollments.enrol(ctx, program_id, method).id)
+    except Conflict as exc:
+        if exc.code == "already_enrolled":  # a re-posted form, or enrolled before
+            existing = _read(
+                actor, lambda ctx: my_learning.own_active_enrollment_id(ctx, program_id)
+            )
+            flash("You are already enrolled in this program.", "info")
+            if existing is not None:
+                return _to_enrollment(existing)
+            return redirect(url_for("learning.my_learning_page"), code=303)
+        if exc.code == "prerequisites_missing":
+            missing = _read(actor, lambda ctx: my_learning.missing_for_me(ctx, program_id))
+            return render_template(
+                "learning/enrol_refused.html", message=exc.message, missing=missing
+            ), 409
+        return _refused(exc, 409)
+    except ValidationFailed as exc:
+        return _refused(exc, 422)
+    except NotFound as exc:
+        return _refused(exc, 404)
+    flash("You are enrolled. Your next step: submit your performance task.", "success")
+    return _to_enrollment(created)
+
+
+def _refused(exc: IssuerError, status: int) -> Any:
+    return render_template("learning/enrol_refused.html", message=exc.message, missing=[]), status
+
+
+# ---- One enrollment ------------------------------------------------------------------------
+
+
+def _page(actor: Actor, enrollment_id: int) -> my_learning.EnrollmentPage:
+    try:
+        return _read(actor, lambda ctx: my_learning.enrollment_page(ctx, enrollment_id))
+    except NotFound:
+        abort(404, "No such enrollment.")
+    except Forbidden:
+        abort(403, "That is another educator's enrollment.")
+
+
+@blueprint.get("/learning/enrollments/<int:enrollment_id>")
+def enrollment(enrollment_id: int) -> Any:
+    actor = _educator()
+    page = _page(actor, enrollment_id)
+    return render_template(
+        "learning/enrollment.html",
+        page=page,
+        process=my_learning.PROCESS,
+        form=SubmissionForm.empty(),
+        link_fields=LINK_FIELDS,
+    )
+
+
+@blueprint.post("/learning/enrollments/<int:enrollment_id>/method")
+def switch_method(enrollment_id: int) -> Any:
+    actor = _educator()
+    method = request.form.get("learning_method", "")
+    try:
+        _write(actor, lambda ctx: enrollments.switch_method(ctx, enrollment_id, method))
+    except (Conflict, ValidationFailed) as exc:
+        flash(f"The learning method was not changed: {exc.message}", "error")
+        return _to_enrollment(enrollment_id)
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    flash("Your learning method is changed.", "success")
+    return _to_enrollment(enrollment_id)
+
+
+@blueprint.route("/learning/enrollments/<int:enrollment_id>/withdraw", methods=["GET", "POST"])
+def withdraw(enrollment_id: int) -> Any:
+    """GET asks first ("Withdraw from X?"); only the confirm form's POST withdraws."""
+    actor = _educator()
+    page = _page(actor, enrollment_id)
+    if request.method == "GET":
+        return render_template("learning/withdraw.html", page=page)
+    if request.form.get("confirm") != "yes":
+        return render_template("learning/withdraw.html", page=page), 400
+    try:
+        _write(actor, lambda ctx: enrollments.withdraw(ctx, enrollment_id))
+    except Conflict:  # already withdrawn (a re-post) or finished
+        flash("This enrollment cannot be withdrawn now.", "info")
+        return _to_enrollment(enrollment_id)
+    flash(f"You withdrew from {page.line.program_name}. Your submissions stay on record.", "info")
+    return redirect(url_for("learning.my_learning_page"), code=303)
+
+
+@dataclass(frozen=True)
+class SubmissionForm:
+    """The performance task form as posted, with what is wrong with it."""
+
+    narrative: str
+    links: list[str]
+    errors: dict[str, str]
+
+    @classmethod
+    def empty(cls) -> SubmissionForm:
+        return cls("", [], {})
+
+    @classmethod
+    def from_request(cls) -> SubmissionForm:
+        narrative = request.form.get("narrative", "").strip()
+        links = [u.strip() for u in request.form.getlist("evidence_url") if u.strip()]
+        errors: dict[str, str] = {}
+        if not narrative:
+            errors["narrative"] = "Write the narrative of your performance task."
+        elif len(narrative) > MAX_NARRATIVE:
+            errors["narrative"] = f"Keep the narrative under {MAX_NARRATIVE:,} characters."
+        bad = [u for u in links if not u.startswith(("http://", "https://")) or len(u) > MAX_LINK]
+        if bad:
+            errors["evidence_url"] = "Each evidence link starts with https:// (or http://)."
+        return cls(narrative, links, errors)
+
+
+def evidence_uploads() -> list[FileStorage]:
+    """The evidence files the form posted (empty file inputs left out)."""
+    return [f for f in request.files.getlist("files") if f and f.filename]
+
+
+def submit_task(
+    ctx: Context, enrollment_id: int, form: SubmissionForm, uploads: list[FileStorage]
+) -> list[str]:
+    """INTEGRATION POINT (evidence files): today ``reviews.submit_evidence`` takes no files, so
+    the uploads are not stored; this returns their names for the page to say so. Once the
+    evidence engine lands, pass ``files=[(upload.filename, upload.stream) ...]`` (its signature)
+    here and return []."""
+    reviews.submit_evidence(ctx, enrollment_id, form.narrative, form.links)
+    return [upload.filename or "" for upload in uploads]
+
+
+@blueprint.post("/learning/enrollments/<int:enrollment_id>/submissions")
+def submit(enrollment_id: int) -> Any:
+    actor = _educator()
+    form = SubmissionForm.from_request()
+    if form.errors:
+        page = _page(actor, enrollment_id)
+        return render_template(
+            "learning/enrollment.html",
+            page=page,
+            process=my_learning.PROCESS,
+            form=form,
+            link_fields=LINK_FIELDS,
+        ), 422
+    uploads = evidence_uploads()
+    try:
+        not_stored = _write(actor, lambda ctx: submit_task(ctx, enrollment_id, form, uploads))
+    except Conflict as exc:
+        if exc.code == "submission_not_expected":  # a re-posted form: the first one counted
+            flash("Your performance task was already submitted; it was not sent twice.", "info")
+            return _to_enrollment(enrollment_id)
+        raise
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    flash("Your performance task is submitted. Three reviewers will score it.", "success")
+    if not_stored:
+        flash(
+            "Evidence files are not supported yet, so these were not stored: "
+            + ", ".join(not_stored)
+            + ". Add them as links instead.",
+            "warning",
+        )
+    return _to_enrollment(enrollment_id)
+
+
+# ---- Account -------------------------------------------------------------------------------
+
+
+@blueprint.get("/account")
+def account() -> Any:
+    actor = _educator()
+    return _account_page(actor, {}, 200)
+
+
+def _account_page(actor: Actor, errors: dict[str, str], status: int) -> Any:
+    reminders = _read(actor, email_preferences.my_reminders)
+    return render_template(
+        "learning/account.html",
+        actor=actor,
+        errors=errors,
+        reminders=reminders,
+        min_password=signin.MIN_PASSWORD,
+    ), status
+
+
+@blueprint.post("/account/change-password")
+def change_password() -> Any:
+    """The current password proves it is them; every other session ends, this one carries on."""
+    actor = _educator()
+    new = request.form.get("new_password", "")
+    if new != request.form.get("confirm_password", ""):
+        return _account_page(actor, {"confirm_password": "The two new passwords differ."}, 422)
+    svc = _services()
+    account_id = actor.account_id
+    if account_id is None:
+        abort(403)
+    try:
+        with svc.db.transaction() as db_session:
+            generation = signin.change_password(
+                db_session, account_id, request.form.get("current_password", ""), new
+            )
+    except ValidationFailed as exc:
+        errors = {
+            field: exc.message if field == "current_password" else f"Please {why}."
+            for field, why in exc.fields.items()
+        }
+        return _account_page(actor, errors, 422)
+    keep_after_password_change(account_id, generation)
+    flash("Your password is changed. You were signed out everywhere else.", "success")
+    return redirect(url_for("learning.account"), code=303)
+
+
+@blueprint.post("/account/email-preferences")
+def email_preferences_form() -> Any:
+    actor = _educator()
+    on = request.form.get("reminders") == "on"
+    _write(actor, lambda ctx: email_preferences.set_my_reminders(ctx, on))
+    flash(
+        "Expiry reminders are on." if on else "Expiry reminders are off.",
+        "success",
+    )
+    return redirect(url_for("learning.account"), code=303)
