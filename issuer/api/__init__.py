@@ -9,6 +9,7 @@ from issuer.api import (  # noqa: F401 - importing a module declares its routes
     awards,
     earners,
     enrollments,
+    evidence,
     exports,
     imports,
     issuers,

@@ -152,7 +152,9 @@ class EvidenceStore:
         try:
             return self._path(key).open("rb")
         except FileNotFoundError:
-            raise NotFound("The file's bytes are missing.", code="evidence_file_not_found") from None
+            raise NotFound(
+                "The file's bytes are missing.", code="evidence_file_not_found"
+            ) from None
 
     def discard(self, files: list[StoredFile]) -> None:
         """Remove stored files whose rows were never committed."""

@@ -24,7 +24,9 @@ _OOXML = {
     "word/document.xml": {
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     },
-    "xl/workbook.xml": {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    "xl/workbook.xml": {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    },
     "ppt/presentation.xml": {
         "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"
     },
@@ -108,7 +110,9 @@ def detect(filename: str, file: BinaryIO) -> Detected:
     if ext not in candidates:
         named = f"named .{ext}" if ext else "named without an extension"
         wanted = " or ".join(f".{e}" for e in sorted(candidates))
-        raise FileTypeRefused(filename, f"the content is {what} but the file is {named} ({wanted}).")
+        raise FileTypeRefused(
+            filename, f"the content is {what} but the file is {named} ({wanted})."
+        )
     return Detected(media_type=candidates[ext], extension=ext)
 
 
