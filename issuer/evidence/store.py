@@ -112,7 +112,7 @@ class EvidenceStore:
         key = f"{secrets.token_hex(1)}/{secrets.token_hex(1)}/{secrets.token_hex(16)}"
         path = self._path(key)
         self._make_dirs(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "w+b") as out:
                 size, digest = self._copy(upload, filename, out, budget)

@@ -102,10 +102,11 @@ def detect(filename: str, file: BinaryIO) -> Detected:
         raise FileTypeRefused(filename, "the content is HTML, SVG or XML, which can carry script.")
     candidates, what = _family(head, file)
     if not candidates:
+        found = "this type of file" if what == "unknown" else f"the content is {what}, which"
         raise FileTypeRefused(
             filename,
-            "this type of file is not accepted (PDF, Office and OpenDocument files, images, "
-            "audio and video are).",
+            f"{found} is not accepted (PDF, Office and OpenDocument files, images, audio and "
+            "video are).",
         )
     if ext not in candidates:
         named = f"named .{ext}" if ext else "named without an extension"
