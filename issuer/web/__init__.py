@@ -195,6 +195,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(password_reset)
     app.register_blueprint(spec_sheet)
     app.register_blueprint(mail_unsubscribe)
+    from issuer.web.evidence import blueprint as evidence_files
+
+    app.register_blueprint(evidence_files)
 
 
 def _settings(app: Flask) -> Any:
