@@ -161,6 +161,20 @@ class EvidenceStore:
         for item in files:
             self._path(item.storage_key).unlink(missing_ok=True)
 
+    def keys_older_than(self, cutoff: float) -> list[str]:
+        """Keys of stored files last written before ``cutoff`` (a POSIX time)."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.glob("*/*/*"):
+            key = path.relative_to(self.root).as_posix()
+            if _KEY.fullmatch(key) and path.is_file() and path.stat().st_mtime < cutoff:
+                found.append(key)
+        return found
+
+    def remove(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     def _path(self, key: str) -> Path:
         if not _KEY.fullmatch(key):
             raise NotFound("No such stored file.", code="evidence_file_not_found")

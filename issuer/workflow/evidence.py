@@ -103,6 +103,24 @@ def check_reader(ctx: Context, submission: Submission) -> None:
     actor.require_issuer(ctx.get(Program, enrollment.program_id).issuer_id)
 
 
+def sweep_orphans(db: Database, store: EvidenceStore, older_than: float) -> int:
+    """Remove stored bytes no row points to, written before ``older_than`` (a POSIX time, well
+    before any transaction still running): what a crash between writing and committing left."""
+    keys = store.keys_older_than(older_than)
+    if not keys:
+        return 0
+    with db.session() as session:
+        kept = set()
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            query = select(EvidenceFile.storage_key).where(EvidenceFile.storage_key.in_(batch))
+            kept |= set(session.scalars(query))
+    orphans = [key for key in keys if key not in kept]
+    for key in orphans:
+        store.remove(key)
+    return len(orphans)
+
+
 def _without_rows(db: Database, files: list[StoredFile]) -> list[StoredFile]:
     if not files:
         return []

@@ -319,3 +319,32 @@ def test_page_route_sends_visitors_to_sign_in(api, client, world):
     pdf = submitted(api, world)["files"][0]
     response = client.get(f"/evidence/{pdf['id']}")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+
+def test_openapi_describes_the_multipart_submission_and_the_download(client):
+    document = client.get("/api/openapi.json").get_json()
+    submit = document["paths"]["/api/v1/enrollments/{enrollment_id}/submissions"]["post"]
+    form = submit["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][form.rsplit("/", 1)[1]]
+    assert schema["properties"]["files"]["items"]["format"] == "binary"
+    assert "413" in submit["responses"]
+    download = document["paths"]["/api/v1/evidence/{file_id}"]["get"]
+    assert "application/octet-stream" in download["responses"]["200"]["content"]
+
+
+def test_sweep_removes_only_old_files_without_a_row(api, app, world, runner):
+    """Bytes a crash left between writing and committing go; committed files stay."""
+    import os
+
+    kept = submitted(api, world, files=[("lesson.pdf", PDF)])["files"][0]
+    root = app.extensions["issuer.services"].settings.uploads_dir
+    orphan = root / "ab" / "cd" / ("0" * 32)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(PDF)
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_000_000_000, 1_000_000_000))  # long ago
+    result = runner.invoke(args=["evidence-sweep"])
+    assert "removed 1 " in result.output
+    assert not orphan.exists()
+    assert download(api, world["earner"], kept["id"]).data == PDF
