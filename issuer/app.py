@@ -21,16 +21,21 @@ def create_app(settings: Settings | None = None) -> Flask:
         static_url_path="/static",
         template_folder="web/templates",
     )
+    services = Services.build(settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        # The largest body of any request: an evidence submission's files (the multipart parser
+        # refuses more before it reads it); other uploads and JSON have their own, smaller limits.
+        MAX_CONTENT_LENGTH=max(
+            settings.max_upload_bytes, services.uploads.limits.max_request_bytes
+        ),
+        MAX_UPLOAD_BYTES=settings.max_upload_bytes,
         MAX_JSON_BYTES=settings.max_json_bytes,
         API_SCHEMAS_DIR=settings.schemas_dir / "api",
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.converters["int"] = DatabaseId
-    services = Services.build(settings)
     app.extensions["issuer.services"] = services
     if settings.auto_migrate:
         prepare_storage(services)

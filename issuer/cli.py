@@ -381,7 +381,22 @@ def _demo_text(summary: dict) -> str:
     return "\n".join(lines)
 
 
+@click.command("evidence-sweep")
+@click.option("--hours", default=24.0, show_default=True, help="leave files younger than this")
+@with_appcontext
+def evidence_sweep(hours: float) -> None:
+    """Remove evidence files no submission points to (left by a crash before the commit)."""
+    import time
+
+    from issuer.workflow import evidence
+
+    svc = _services()
+    removed = evidence.sweep_orphans(svc.db, svc.uploads, time.time() - hours * 3600)
+    click.echo(f"removed {removed} orphaned evidence file(s)")
+
+
 def init_app(app: Flask) -> None:
     for group in (accounts_cli, db_cli, keys_cli, webhooks_cli, outbox_cli, mail_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
+    app.cli.add_command(evidence_sweep)

@@ -46,6 +46,12 @@ class Settings:
     ptsb_email: str = "credentials@ptsb.example.org"
     max_json_bytes: int = 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Evidence files of submissions (SPEC §8): stored under uploads_dir (default
+    # <instance_dir>/uploads), outside the web root; limits per file, per submission, and count.
+    uploads_dir: Path | None = None
+    upload_max_file_bytes: int = 25 * 1024 * 1024
+    upload_max_submission_bytes: int = 100 * 1024 * 1024
+    upload_max_files: int = 20
     auto_migrate: bool = True
     # How many proxies stand in front (TRUSTED_PROXIES): the client address, scheme and host are
     # then read from that many X-Forwarded-* entries; 0 trusts none of those headers.
@@ -67,7 +73,10 @@ class Settings:
         if not self.database_url:
             url = "sqlite:///" + str(self.instance_dir / "issuer.sqlite3")
             object.__setattr__(self, "database_url", url)
+        if self.uploads_dir is None:
+            object.__setattr__(self, "uploads_dir", self.instance_dir / "uploads")
         object.__setattr__(self, "base_url", _check_base_url(self.base_url))
+        _check_upload_limits(self)
         _check_secret_key(self.base_url, self.secret_key)
         _check_webhook_secret(self.ptsb_webhook_url, self.ptsb_webhook_secret)
         if not self.mail_from:
@@ -112,6 +121,20 @@ class Settings:
             smtp_timeout=_seconds("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT"), defaults.smtp_timeout),
             smtp_ca_file=Path(env["SMTP_CA_FILE"]) if env.get("SMTP_CA_FILE") else None,
             mail_from=env.get("MAIL_FROM", "").strip(),
+            uploads_dir=Path(env["UPLOADS_DIR"]) if env.get("UPLOADS_DIR") else None,
+            upload_max_file_bytes=_count(
+                "UPLOAD_MAX_FILE_BYTES",
+                env.get("UPLOAD_MAX_FILE_BYTES"),
+                defaults.upload_max_file_bytes,
+            ),
+            upload_max_submission_bytes=_count(
+                "UPLOAD_MAX_SUBMISSION_BYTES",
+                env.get("UPLOAD_MAX_SUBMISSION_BYTES"),
+                defaults.upload_max_submission_bytes,
+            ),
+            upload_max_files=_count(
+                "UPLOAD_MAX_FILES", env.get("UPLOAD_MAX_FILES"), defaults.upload_max_files
+            ),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -159,6 +182,14 @@ def _count(name: str, value: str | None, default: int) -> int:
     if number < 0:
         raise ConfigError(f"{name} must be a whole number of 0 or more, got {value!r}")
     return number
+
+
+def _check_upload_limits(settings: Settings) -> None:
+    """A limit of 0 would refuse every file; a file limit above the submission's could never apply."""
+    if settings.upload_max_file_bytes < 1 or settings.upload_max_files < 1:
+        raise ConfigError("UPLOAD_MAX_FILE_BYTES and UPLOAD_MAX_FILES must be 1 or more")
+    if settings.upload_max_submission_bytes < settings.upload_max_file_bytes:
+        raise ConfigError("UPLOAD_MAX_SUBMISSION_BYTES must be at least UPLOAD_MAX_FILE_BYTES")
 
 
 SMTP_TLS_MODES = ("starttls", "ssl", "none")

@@ -12,6 +12,7 @@ from issuer.db import Database
 from issuer.domain.actors import Actor
 from issuer.domain.urls import PublicUrls
 from issuer.domain.webhooks import RetryPolicy
+from issuer.evidence import EvidenceStore, UploadLimits
 from issuer.workflow.context import Context
 from issuer.workflow.keyring import KeyRing
 from issuer.workflow.publish_ob2 import OpenBadges2
@@ -57,4 +58,17 @@ class Services:
             board_name=self.settings.ptsb_name,
             secret_key=self.settings.secret_key,
             publishers=self.publishers,
+            uploads=self.uploads,
         )
+
+    @property
+    def uploads(self) -> EvidenceStore:
+        """The evidence files' folder (UPLOADS_DIR) with the configured limits."""
+        settings = self.settings
+        assert settings.uploads_dir is not None  # noqa: S101 - set by Settings.__post_init__
+        limits = UploadLimits(
+            max_file_bytes=settings.upload_max_file_bytes,
+            max_submission_bytes=settings.upload_max_submission_bytes,
+            max_files=settings.upload_max_files,
+        )
+        return EvidenceStore(settings.uploads_dir, limits)

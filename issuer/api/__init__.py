@@ -10,6 +10,7 @@ from issuer.api import (  # noqa: F401 - importing a module declares its routes
     catalog,
     earners,
     enrollments,
+    evidence,
     exports,
     imports,
     issuers,

@@ -21,6 +21,11 @@ def json_body(schema: str, *, optional: bool = False) -> dict[str, Any]:
     """The request's JSON object, checked against ``schemas/api/<schema>.json``."""
     raw = _raw_json(optional)
     body = {} if raw is None else _parsed(raw)
+    return checked(schema, body)
+
+
+def checked(schema: str, body: object) -> dict[str, Any]:
+    """``body`` (from JSON or a form) checked against ``schemas/api/<schema>.json``."""
     if not isinstance(body, dict):
         raise ValidationFailed(
             "The body must be a JSON object.", fields={"(body)": "must be an object"}
@@ -99,7 +104,7 @@ def has_body() -> bool:
 
 def upload_bytes() -> bytes:
     """The raw request body of an upload (a CSV file...), refused over the 10 MiB upload limit."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
     length = request.content_length
     if length is not None and length > limit:
         raise PayloadTooLarge(f"Uploads are limited to {limit} bytes.")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from issuer.api import uploads
 from issuer.api.bodies import json_body
-from issuer.api.context import read, write
+from issuer.api.context import read, services, write
 from issuer.api.routing import area
-from issuer.workflow import enrollments, present, reviews
+from issuer.workflow import enrollments, evidence, present, reviews
 
 api = area("enrollments", "Enrollments")
 
@@ -67,18 +68,33 @@ def withdraw(enrollment_id: int) -> dict[str, Any]:
 @api.route(
     "/enrollments/<int:enrollment_id>/submissions",
     "POST",
-    "Submit the performance task (resubmission after revision)",
+    "Submit the performance task (resubmission after revision), as JSON or with files",
     body="submission_create",
+    multipart_body="submission_multipart",
     status=201,
-    errors=(401, 403, 404, 409, 422),
+    errors=(401, 403, 404, 409, 413, 422),
 )
 def submit_evidence(enrollment_id: int) -> tuple[dict[str, Any], int]:
+    if uploads.is_multipart():
+        form = uploads.submission_form()
+        svc = services()
+        with evidence.received(svc.db, svc.uploads, form.files) as stored:
+            result = write(
+                lambda ctx: present.submission(
+                    reviews.submit_evidence(
+                        ctx, enrollment_id, form.narrative, form.evidence_urls, stored
+                    ),
+                    ctx,
+                )
+            )
+        return result, 201
     body = json_body("submission_create")
     result = write(
         lambda ctx: present.submission(
             reviews.submit_evidence(
                 ctx, enrollment_id, body["narrative"], body.get("evidence_urls", [])
-            )
+            ),
+            ctx,
         )
     )
     return result, 201
@@ -86,7 +102,7 @@ def submit_evidence(enrollment_id: int) -> tuple[dict[str, Any], int]:
 
 @api.route("/submissions/<int:submission_id>", "GET", "Read a submission", errors=(401, 403, 404))
 def get_submission(submission_id: int) -> dict[str, Any]:
-    return read(lambda ctx: present.submission(reviews.get_submission(ctx, submission_id)))
+    return read(lambda ctx: present.submission(reviews.get_submission(ctx, submission_id), ctx))
 
 
 @api.route(

@@ -100,6 +100,14 @@ def _operation(
                 "properties": {"file": {"type": "string", "format": "binary"}},
             }
         }
+    if op.multipart_body:
+        name = _schema_name(op.multipart_body)
+        schemas[name] = schema_document(op.multipart_body)
+        content = body.setdefault("requestBody", {"required": True, "content": {}})["content"]
+        content["multipart/form-data"] = {
+            "schema": {"$ref": f"#/components/schemas/{name}"},
+            "encoding": {"files": {"contentType": "application/octet-stream"}},
+        }
     return body
 
 

@@ -31,6 +31,8 @@ class Operation:
     body: str | None = None
     body_optional: bool = False
     multipart: bool = False
+    # A schema (schemas/api/<name>.json) describing a multipart/form-data body the call also takes.
+    multipart_body: str | None = None
     csv_body: bool = False
     status: int = 200
     extra_statuses: tuple[int, ...] = ()

@@ -188,6 +188,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     from issuer.web.backpack import blueprint as send_to_backpack  # they import csrf from here
     from issuer.web.catalog import blueprint as catalog
+    from issuer.web.evidence import blueprint as evidence_files
     from issuer.web.learning import blueprint as learning
     from issuer.web.password_reset import blueprint as password_reset
     from issuer.web.spec_sheet import blueprint as spec_sheet
@@ -199,6 +200,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(mail_unsubscribe)
     app.register_blueprint(catalog)
     app.register_blueprint(learning)
+    app.register_blueprint(evidence_files)
 
 
 def _settings(app: Flask) -> Any:

@@ -13,6 +13,7 @@ from issuer.db import Base
 from issuer.domain.actors import Actor
 from issuer.domain.urls import PublicUrls
 from issuer.errors import NotFound
+from issuer.evidence import EvidenceStore
 from issuer.workflow.keyring import KeyRing
 
 T = TypeVar("T", bound=Base)
@@ -31,6 +32,8 @@ class Context:
     # Signs the one-time links a use case puts into a message (password setup, unsubscribe).
     secret_key: str = ""
     publishers: Sequence[Any] = ()
+    # Where evidence files live (UPLOADS_DIR) and their limits; None where no use case needs them.
+    uploads: EvidenceStore | None = None
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def get(self, model: type[T], ident: object, *, lock: bool = False, what: str = "") -> T:

@@ -14,6 +14,7 @@ from issuer.models import (
     Award,
     Earner,
     Enrollment,
+    EvidenceFile,
     Issuer,
     Notice,
     PriorTraining,
@@ -24,7 +25,7 @@ from issuer.models import (
     WebhookSubscription,
 )
 from issuer.workflow import catalog as catalogs
-from issuer.workflow import enrollments, lists, programs, reviews, stacks
+from issuer.workflow import enrollments, evidence, lists, programs, reviews, stacks
 from issuer.workflow.awards import Portfolio
 from issuer.workflow.bulk_completion import OUTCOMES, BulkCompletion
 from issuer.workflow.bulk_import import CREATED, EXISTING, UPDATED, ImportReport
@@ -237,16 +238,35 @@ def _submission_summary(ctx: Context, row: Submission) -> dict[str, Any]:
         "created_at": when(row.created_at),
         "reviews": len(scores),
         "score": rubric.score_of_record(scores) if len(scores) == rubric.REVIEWS_REQUIRED else None,
+        "files": [evidence_file(ctx, f) for f in evidence.files_of(ctx, row.id)],
     }
 
 
-def submission(row: Submission) -> dict[str, Any]:
-    return {
+def submission(row: Submission, ctx: Context | None = None) -> dict[str, Any]:
+    """A submission; given the context, with its evidence files."""
+    body: dict[str, Any] = {
         "id": row.id,
         "enrollment_id": row.enrollment_id,
         "attempt": row.attempt,
         "narrative": row.narrative,
         "evidence_urls": row.evidence_urls,
+        "created_at": when(row.created_at),
+    }
+    if ctx is not None:
+        body["files"] = [evidence_file(ctx, f) for f in evidence.files_of(ctx, row.id)]
+    return body
+
+
+def evidence_file(ctx: Context, row: EvidenceFile) -> dict[str, Any]:
+    """One evidence file: ``url`` for API clients (bearer token), ``page_url`` for browsers."""
+    return {
+        "id": row.id,
+        "filename": row.filename,
+        "media_type": row.media_type,
+        "size": row.size,
+        "sha256": row.sha256,
+        "url": evidence.api_url(ctx, row.id),
+        "page_url": evidence.page_url(ctx, row.id),
         "created_at": when(row.created_at),
     }
 
@@ -256,7 +276,7 @@ def listed_submission(ctx: Context, row: Submission) -> dict[str, Any]:
     enrollment_row = ctx.get(Enrollment, row.enrollment_id)
     summary = _submission_summary(ctx, row)
     return {
-        **submission(row),
+        **submission(row, ctx),
         "earner_id": enrollment_row.earner_id,
         "program_id": enrollment_row.program_id,
         "status": lists.submission_status(ctx, row).value,

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from issuer.domain import rubric
 from issuer.domain.states import EnrollmentStatus, Role, can_accept_submission
 from issuer.errors import Conflict, InvalidTransition
+from issuer.evidence import StoredFile
 from issuer.models import Enrollment, Program, Review, Submission
-from issuer.workflow import audit, mail_messages
+from issuer.workflow import audit, evidence, mail_messages
 from issuer.workflow.context import Context
 from issuer.workflow.enrollments import acting_on, get_enrollment, set_status
 
 
 def submit_evidence(
-    ctx: Context, enrollment_id: int, narrative: str, evidence_urls: list[str]
+    ctx: Context,
+    enrollment_id: int,
+    narrative: str,
+    evidence_urls: list[str],
+    files: Sequence[StoredFile] = (),
 ) -> Submission:
-    """Record the performance task (by the earner, or imported by their issuer's admin)."""
+    """Record the performance task (by the earner, or imported by their issuer's admin), with its
+    evidence files already stored (``evidence.received``); each attempt keeps its own files."""
     enrollment = acting_on(ctx, enrollment_id, lock=True)
     if not can_accept_submission(EnrollmentStatus(enrollment.status)):
         raise InvalidTransition(
@@ -35,7 +43,9 @@ def submit_evidence(
     ctx.session.add(submission)
     set_status(ctx, enrollment, EnrollmentStatus.SUBMITTED)
     ctx.session.flush()
-    audit.record(ctx, "submission.created", "submission", submission.id, attempt=attempt)
+    evidence.attach(ctx, submission, files)
+    counted = {"files": len(files)} if files else {}
+    audit.record(ctx, "submission.created", "submission", submission.id, attempt=attempt, **counted)
     mail_messages.submission_received(ctx, enrollment, submission)
     return submission
 

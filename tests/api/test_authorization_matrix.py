@@ -140,6 +140,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
         EARNERS_OWN,
     ),
     ("GET", "/submissions/{submission}", None, EARNERS_OWN_OR_STAFF),
+    ("GET", "/evidence/{evidence}", None, {**EARNERS_OWN_OR_STAFF, "ptsb": WRONG_ROLE}),
     (
         "POST",
         "/submissions/{submission}/reviews",
@@ -233,6 +234,7 @@ def world(api: Api, app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
     award = api.complete(admin_a, completed)["id"]
     enrolled = api.enrol(admin_a, third, earner1)
     submission = api.submit(admin_a, api.enrol(admin_a, second, api.earner(admin_a)))
+    evidence = _evidence_file(api, admin_a, api.enrol(admin_a, second, api.earner(admin_a)))
     passed, _ = api.passed_enrollment(admin_a, a, third)
     api.earner(admin_a, email="alan@school.example.org")
     subscription = api.ok(
@@ -264,12 +266,30 @@ def world(api: Api, app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
         "award": award,
         "enrolled": enrolled,
         "submission": submission,
+        "evidence": evidence,
         "passed": passed,
         "notice": api.ok("GET", "/ptsb/notices", api.ptsb)["items"][0]["id"],
         "subscription": subscription,
         "bounced": "bounced@a.example.org",
     }
     return tokens, ids
+
+
+def _evidence_file(api: Api, admin: str, enrollment_id: int) -> int:
+    """A file of another earner's submission of issuer A's (issue 12)."""
+    import io
+
+    from tests.conftest import PNG_1X1
+
+    response = api.call(
+        "POST",
+        f"/enrollments/{enrollment_id}/submissions",
+        admin,
+        data={"narrative": "With a photo", "files": [(io.BytesIO(PNG_1X1), "photo.png")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["files"][0]["id"]  # type: ignore[no-any-return]
 
 
 def _suppress(app: Flask, address: str) -> None:

@@ -102,3 +102,35 @@ def test_trusted_proxies_and_registration_limit_are_read():
 def test_counts_must_be_whole_numbers(variable, value):
     with pytest.raises(ConfigError, match=variable):
         Settings.from_env({variable: value})
+
+
+def test_uploads_default_to_the_instance_folder_with_spec_limits(tmp_path):
+    settings = Settings.from_env({"INSTANCE_DIR": str(tmp_path)})
+    assert settings.uploads_dir == tmp_path / "uploads"
+    assert settings.upload_max_file_bytes == 25 * 1024 * 1024
+    assert settings.upload_max_submission_bytes == 100 * 1024 * 1024
+
+
+def test_upload_settings_are_read_from_the_environment(tmp_path):
+    env = {
+        "UPLOADS_DIR": str(tmp_path / "files"),
+        "UPLOAD_MAX_FILE_BYTES": "1000",
+        "UPLOAD_MAX_SUBMISSION_BYTES": "5000",
+        "UPLOAD_MAX_FILES": "3",
+    }
+    settings = Settings.from_env(env)
+    assert (settings.uploads_dir, settings.upload_max_file_bytes) == (tmp_path / "files", 1000)
+    assert (settings.upload_max_submission_bytes, settings.upload_max_files) == (5000, 3)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"UPLOAD_MAX_FILE_BYTES": "lots"},
+        {"UPLOAD_MAX_FILES": "0"},
+        {"UPLOAD_MAX_FILE_BYTES": "2000", "UPLOAD_MAX_SUBMISSION_BYTES": "1000"},
+    ],
+)
+def test_unusable_upload_limits_stop_the_start(env):
+    with pytest.raises(ConfigError, match="UPLOAD_MAX"):
+        Settings.from_env(env)

@@ -51,6 +51,7 @@ FLASK_FREE = [
     "migrations",
     "backpack_client",
     "mail",
+    "evidence",
 ]
 SQL_FREE = [
     "domain",
@@ -64,6 +65,7 @@ SQL_FREE = [
     "certificates",
     "backpack_client",
     "mail",
+    "evidence",
 ]
 
 
@@ -78,7 +80,9 @@ def test_only_storage_and_use_cases_import_sqlalchemy(path):
 
 
 @pytest.mark.parametrize(
-    "path", modules("openbadges", "signing", "baking", "certificates", "mail"), ids=lambda p: p.name
+    "path",
+    modules("openbadges", "signing", "baking", "certificates", "mail", "evidence"),
+    ids=lambda p: p.name,
 )
 def test_format_packages_do_not_reach_into_use_cases_or_adapters(path):
     bad = (
