@@ -27,7 +27,7 @@ def test_every_vendored_file_has_the_bytes_its_manifest_records():
 
 def test_every_url_in_the_stylesheet_is_a_vendored_file_or_an_unused_hero():
     css = (USWDS / "css" / "uswds.min.css").read_text(encoding="utf-8")
-    urls = {u.strip("\"'") for u in re.findall(r"url\(([^)]*)\)", css)}
+    urls = {u.strip("\"'") for u in re.findall(r"url\(([^)]+)\)", css)}
     missing = {
         u for u in urls if not u.startswith("data:") and not (USWDS / "css" / u).resolve().is_file()
     }
