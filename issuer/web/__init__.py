@@ -26,6 +26,7 @@ from issuer.domain.actors import SYSTEM, Actor
 from issuer.domain.states import Role
 from issuer.errors import IssuerError, NotFound
 from issuer.runtime import Services
+from issuer.web import navigation
 from issuer.web.session import SignInRefused, sign_in_from_form, sign_out, signed_in
 from issuer.workflow import backpack_sending, earners, signin
 from issuer.workflow.award_page import award_page, portfolio_page
@@ -184,7 +185,7 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
     csrf.init_app(app)
-    app.context_processor(lambda: {"visitor": signed_in()})  # the navigation fits the role
+    navigation.init_app(app)  # the navigation fits the role
     app.register_blueprint(blueprint)
     from issuer.web.backpack import blueprint as send_to_backpack  # they import csrf from here
     from issuer.web.catalog import blueprint as catalog

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from issuer import create_app
+from tests.browser.axe import AxeUnavailable, axe_source, blocking, describe, violations
 from tests.conftest import Api
 from tests.requirements import require_tool
 
@@ -95,3 +96,32 @@ def screenshot(driver, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    """axe-core's source, installed on first use (a missing npm fails under CI)."""
+    try:
+        return axe_source()
+    except AxeUnavailable as exc:
+        require_tool(str(exc))
+
+
+def check_page(driver, axe_js: str, name: str) -> Path:
+    """The page the driver shows: its screenshot, then axe-core finds no serious or critical
+    violation in it (every page a browser test visits goes through here)."""
+    path = screenshot(driver, name)
+    found = blocking(violations(driver, axe_js))
+    assert not found, f"axe-core on {name} ({driver.current_url}):\n{describe(found)}"
+    return path
+
+
+PHONE_WIDTH = 375
+
+
+def phone_width(driver) -> None:
+    """Show pages as a 375 px wide phone does (a mobile viewport, not just a narrow window)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": PHONE_WIDTH, "height": 812, "deviceScaleFactor": 2, "mobile": True},
+    )

@@ -70,7 +70,7 @@ def test_a_fresh_sign_in_after_signing_out_works(client, signed_in_earner):
 
 def _nav(client) -> str:
     html = client.get("/").data.decode()
-    return html.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+    return html.split('<nav aria-label="Main"')[1].split("</nav>")[0]
 
 
 def test_visitor_is_offered_sign_in_but_no_portfolio(client):

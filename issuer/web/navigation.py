@@ -1,0 +1,84 @@
+"""The primary navigation of every page: each person sees only the pages their role can open.
+
+A link names a path and the roles that may open it; links to pages this build does not serve (a
+path no route answers) are left out, so a branch that adds a page only adds its row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from issuer.domain.actors import Actor
+from issuer.domain.oauth_urls import APPS_PATH
+from issuer.domain.states import Role
+from issuer.web.session import signed_in
+
+EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
+EDUCATOR: frozenset[Role | None] = frozenset({Role.EARNER})
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One entry of the primary navigation; ``None`` in ``roles`` stands for a visitor."""
+
+    label: str
+    path: str
+    roles: frozenset[Role | None]
+
+
+LINKS: tuple[NavLink, ...] = (
+    NavLink("Programs", "/programs", EVERYONE),
+    NavLink("My portfolio", "/portfolio", EDUCATOR),
+    NavLink("Connected apps", APPS_PATH, EDUCATOR),
+    NavLink("Verify a badge", "/verify", EVERYONE),
+)
+
+
+@dataclass(frozen=True)
+class ShownLink:
+    """A link as the page shows it: ``current`` marks the page being read (aria-current)."""
+
+    label: str
+    path: str
+    current: bool
+
+
+def links_for(actor: Actor | None, served: Callable[[str], bool], here: str) -> list[ShownLink]:
+    """The links ``actor`` (None: a visitor) may open, among the paths this build serves."""
+    role = None if actor is None else actor.role
+    return [
+        ShownLink(link.label, link.path, here == link.path or here.startswith(link.path + "/"))
+        for link in LINKS
+        if role in link.roles and served(link.path)
+    ]
+
+
+def _served_by(app: Flask) -> Callable[[str], bool]:
+    adapter = app.url_map.bind("localhost")
+
+    def served(path: str) -> bool:
+        try:
+            adapter.match(path, method="GET")
+        except RequestRedirect:
+            return True
+        except HTTPException:
+            return False
+        return True
+
+    return served
+
+
+def init_app(app: Flask) -> None:
+    """Every template gets ``visitor`` (who is signed in, or None) and ``navigation``."""
+
+    def navigation_context() -> dict[str, object]:
+        served = _served_by(app)
+        visitor = signed_in()
+        return {"visitor": visitor, "navigation": links_for(visitor, served, request.path)}
+
+    app.context_processor(navigation_context)
