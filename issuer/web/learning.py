@@ -20,15 +20,29 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.datastructures import FileStorage
 
 from issuer.domain.actors import Actor
 from issuer.domain.states import Role
-from issuer.errors import Conflict, Forbidden, IssuerError, NotFound, ValidationFailed
+from issuer.errors import (
+    Conflict,
+    Forbidden,
+    IssuerError,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+)
+from issuer.evidence import Upload
 from issuer.runtime import Services
 from issuer.web import csrf
 from issuer.web.session import keep_after_password_change, signed_in
-from issuer.workflow import email_preferences, enrollments, my_learning, reviews, signin
+from issuer.workflow import (
+    email_preferences,
+    enrollments,
+    evidence,
+    my_learning,
+    reviews,
+    signin,
+)
 from issuer.workflow.context import Context
 
 blueprint = Blueprint("learning", __name__, template_folder="templates")
@@ -221,20 +235,24 @@ class SubmissionForm:
         return cls(narrative, links, errors)
 
 
-def evidence_uploads() -> list[FileStorage]:
+def evidence_uploads() -> list[Upload]:
     """The evidence files the form posted (empty file inputs left out)."""
-    return [f for f in request.files.getlist("files") if f and f.filename]
+    return [
+        Upload(f.filename, f.stream) for f in request.files.getlist("files") if f and f.filename
+    ]
 
 
-def submit_task(
-    ctx: Context, enrollment_id: int, form: SubmissionForm, uploads: list[FileStorage]
-) -> list[str]:
-    """INTEGRATION POINT (evidence files): today ``reviews.submit_evidence`` takes no files, so
-    the uploads are not stored; this returns their names for the page to say so. Once the
-    evidence engine lands, pass ``files=[(upload.filename, upload.stream) ...]`` (its signature)
-    here and return []."""
-    reviews.submit_evidence(ctx, enrollment_id, form.narrative, form.links)
-    return [upload.filename or "" for upload in uploads]
+def _submit_task(actor: Actor, enrollment_id: int, form: SubmissionForm) -> None:
+    """Store the files (checked by content and size), then record the attempt with them in one
+    transaction; stored bytes without a committed row are removed if anything fails."""
+    svc = _services()
+    with evidence.received(svc.db, svc.uploads, evidence_uploads()) as stored:
+        _write(
+            actor,
+            lambda ctx: reviews.submit_evidence(
+                ctx, enrollment_id, form.narrative, form.links, stored
+            ),
+        )
 
 
 @blueprint.post("/learning/enrollments/<int:enrollment_id>/submissions")
@@ -250,26 +268,27 @@ def submit(enrollment_id: int) -> Any:
             form=form,
             link_fields=LINK_FIELDS,
         ), 422
-    uploads = evidence_uploads()
     try:
-        not_stored = _write(actor, lambda ctx: submit_task(ctx, enrollment_id, form, uploads))
+        _submit_task(actor, enrollment_id, form)
     except Conflict as exc:
         if exc.code == "submission_not_expected":  # a re-posted form: the first one counted
             flash("Your performance task was already submitted; it was not sent twice.", "info")
             return _to_enrollment(enrollment_id)
         raise
+    except (PayloadTooLarge, ValidationFailed) as exc:  # a file too large or of a refused type
+        form.errors["files"] = exc.message
+        return render_template(
+            "learning/enrollment.html",
+            page=_page(actor, enrollment_id),
+            process=my_learning.PROCESS,
+            form=form,
+            link_fields=LINK_FIELDS,
+        ), (413 if isinstance(exc, PayloadTooLarge) else 422)
     except Forbidden:
         abort(403)
     except NotFound:
         abort(404)
     flash("Your performance task is submitted. Three reviewers will score it.", "success")
-    if not_stored:
-        flash(
-            "Evidence files are not supported yet, so these were not stored: "
-            + ", ".join(not_stored)
-            + ". Add them as links instead.",
-            "warning",
-        )
     return _to_enrollment(enrollment_id)
 
 

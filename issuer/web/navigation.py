@@ -33,9 +33,11 @@ class NavLink:
 
 LINKS: tuple[NavLink, ...] = (
     NavLink("Programs", "/programs", EVERYONE),
+    NavLink("My learning", "/learning", EDUCATOR),
     NavLink("My portfolio", "/portfolio", EDUCATOR),
     NavLink("Connected apps", APPS_PATH, EDUCATOR),
     NavLink("Verify a badge", "/verify", EVERYONE),
+    NavLink("My account", "/account", EDUCATOR),
 )
 
 

@@ -14,7 +14,7 @@ from issuer.domain.credentials import missing_prerequisites
 from issuer.domain.mail import METHOD_WORDS
 from issuer.domain.states import EnrollmentStatus, can_accept_submission
 from issuer.models import Enrollment, ProgramVersion, Submission
-from issuer.workflow import earners, enrollments, programs, reviews
+from issuer.workflow import earners, enrollments, evidence, programs, reviews
 from issuer.workflow.context import Context
 
 S = EnrollmentStatus
@@ -96,6 +96,7 @@ class Attempt:
     submitted_on: str
     reviews_done: int
     feedback: Feedback | None
+    files: list[tuple[str, str]]  # (file name, the page that serves it to the educator)
 
 
 @dataclass(frozen=True)
@@ -200,4 +201,8 @@ def _attempt(ctx: Context, submission: Submission) -> Attempt:
         submitted_on=long_date(submission.created_at),
         reviews_done=len(done),
         feedback=feedback,
+        files=[
+            (f.filename, evidence.page_url(ctx, f.id))
+            for f in evidence.files_of(ctx, submission.id)
+        ],
     )

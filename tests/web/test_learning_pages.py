@@ -4,6 +4,8 @@ performance task and its feedback, withdraw, the account page; for signed-in edu
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -194,14 +196,42 @@ def test_a_submission_without_narrative_is_refused_with_the_field_error(
     assert _count(client, Submission) == 0
 
 
-def test_evidence_files_are_not_stored_yet_and_the_page_says_so(client, api, educator, program):
+EVIDENCE = Path(__file__).resolve().parents[1] / "fixtures" / "evidence"
+
+
+def _fixture(name: str) -> tuple[io.BytesIO, str]:
+    return io.BytesIO((EVIDENCE / name).read_bytes()), name
+
+
+def test_evidence_files_are_stored_listed_and_served_to_the_educator(
+    client, api, educator, program
+):
     earner_id, admin = educator
     enrollment_id = api.enrol(admin, program, earner_id)
-    files = [(io.BytesIO(b"%PDF-1.4 task"), "lesson-plan.pdf")]
-    response = _submit(client, enrollment_id, files=files)
+    response = _submit(client, enrollment_id, files=[_fixture("lesson.pdf"), _fixture("pixel.png")])
+    assert response.status_code == 303
     html = client.get(response.headers["Location"]).data.decode()
-    assert "not stored: lesson-plan.pdf" in html
-    assert _count(client, Submission, Submission.enrollment_id == enrollment_id) == 1
+    links = re.findall(
+        r'href="https://badges\.test(/evidence/\d+)">(lesson\.pdf|pixel\.png)<', html
+    )
+    assert sorted(name for _, name in links) == ["lesson.pdf", "pixel.png"]
+    served = client.get(links[0][0])
+    assert served.status_code == 200
+    assert served.headers["Content-Disposition"].startswith("attachment")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.get_data() == (EVIDENCE / "lesson.pdf").read_bytes()
+    served.close()
+
+
+def test_a_file_refused_by_its_content_is_named_on_the_page_and_nothing_is_submitted(
+    client, api, educator, program
+):
+    earner_id, admin = educator
+    enrollment_id = api.enrol(admin, program, earner_id)
+    response = _submit(client, enrollment_id, files=[_fixture("program.pdf")])
+    assert response.status_code == 422
+    assert "program.pdf" in response.data.decode()
+    assert _count(client, Submission, Submission.enrollment_id == enrollment_id) == 0
 
 
 def test_feedback_after_the_third_review_names_reviewers_1_2_3_not_people(
