@@ -8,7 +8,8 @@ from flask import Blueprint, render_template
 
 from issuer.domain.actors import SYSTEM
 from issuer.web import read_as
-from issuer.workflow.spec_sheet import spec_sheet
+from issuer.web.session import signed_in
+from issuer.workflow.spec_sheet import prior_training_offered, spec_sheet
 
 blueprint = Blueprint("spec_sheet", __name__)
 
@@ -16,4 +17,8 @@ blueprint = Blueprint("spec_sheet", __name__)
 @blueprint.get("/programs/<int:program_id>")
 def program_page(program_id: int) -> str:
     sheet = read_as(SYSTEM, lambda ctx: spec_sheet(ctx, program_id))
-    return render_template("spec_sheet.html", sheet=sheet)
+    visitor = signed_in()
+    prior_training = visitor is not None and read_as(
+        visitor, lambda ctx: prior_training_offered(ctx, program_id)
+    )
+    return render_template("spec_sheet.html", sheet=sheet, prior_training=prior_training)

@@ -11,9 +11,10 @@ from typing import Any
 
 from issuer.domain import rubric
 from issuer.domain.mail import METHOD_WORDS
+from issuer.domain.states import Role
 from issuer.errors import NotFound
 from issuer.models import Issuer, Program, ProgramVersion
-from issuer.workflow import programs, stacks
+from issuer.workflow import earners, programs, stacks
 from issuer.workflow.catalog import hours_text
 from issuer.workflow.context import Context
 
@@ -156,3 +157,16 @@ def _stacks(ctx: Context, program_id: int) -> list[StackEntry]:
             )
         )
     return entries
+
+
+def prior_training_offered(ctx: Context, program_id: int) -> bool:
+    """Whether the signed-in educator may take the prior-training path into this program: the
+    version in force allows it and the program's issuer recorded their verified prior training."""
+    if ctx.actor.role is not Role.EARNER:
+        return False
+    version = programs.view(ctx, program_id).approved
+    earner = earners.find_by_email(ctx, ctx.actor.email)
+    if version is None or earner is None or not version.prior_training_eligible:
+        return False
+    issuer_id = ctx.get(Program, program_id).issuer_id
+    return earners.has_prior_training(ctx, earner.id, issuer_id)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.web.conftest import PASSWORD
 
-from .conftest import check_page
+from .conftest import check_page, phone_width
 from .test_pages_in_chromium import wait_for
 
 pytestmark = pytest.mark.browser
@@ -131,3 +131,17 @@ def test_an_educator_finds_enrols_submits_resubmits_and_earns_through_pages_only
     browser.get(f"{site.url}/portfolio")
     assert "PL Foundations" in browser.find_element(By.TAG_NAME, "main").text
     check_page(browser, axe, "journey-8-portfolio")
+
+    # The educator's pages at 375 px, as on a phone.
+    phone_width(browser)
+    for name, path in (
+        ("catalog", "/programs"),
+        ("spec-sheet", f"/programs/{world['coaching']}"),
+        ("my-learning", "/learning"),
+        ("enrollment", urlsplit(enrollment_page).path),
+        ("account", "/account"),
+    ):
+        browser.get(f"{site.url}{path}")
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 375, (path, width)
+        check_page(browser, axe, f"journey-phone-{name}")

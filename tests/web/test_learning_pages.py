@@ -409,3 +409,37 @@ def test_stack_poster_shows_no_credit_hours_when_the_stack_has_none(
     assert "Assessment leader: 0 of 2 earned</figcaption>" in html
     assert "Questioning leader: 0 of 2 earned · 2 credit hours</figcaption>" in html
     assert "0 credit hours" not in html
+
+
+def test_the_prior_training_path_is_offered_only_once_the_district_recorded_it(
+    client, api, educator, program
+):
+    earner_id, admin = educator
+    assert 'value="prior_training"' not in client.get(f"/programs/{program}").data.decode()
+    api.ok(
+        "POST",
+        f"/earners/{earner_id}/prior-training",
+        admin,
+        {"description": "CDD training, verified"},
+        status=201,
+    )
+    assert 'value="prior_training"' in client.get(f"/programs/{program}").data.decode()
+    assert _enrol(client, program, "prior_training").status_code == 303
+    assert _count(client, Enrollment, Enrollment.earner_id == earner_id) == 1
+
+
+def test_a_program_not_eligible_never_offers_the_prior_training_path(
+    client, api, educator, district
+):
+    earner_id, admin = educator
+    foundations = api.approved_program(
+        admin, district[0], name="PL Foundations", prior_training_eligible=False
+    )
+    api.ok(
+        "POST",
+        f"/earners/{earner_id}/prior-training",
+        admin,
+        {"description": "CDD training, verified"},
+        status=201,
+    )
+    assert 'value="prior_training"' not in client.get(f"/programs/{foundations}").data.decode()
