@@ -24,9 +24,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     services = Services.build(settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        # The largest body of any request: an evidence submission's files (the multipart parser
-        # refuses more before it reads it); other uploads and JSON have their own, smaller limits.
-        MAX_CONTENT_LENGTH=max(
+        # Any request body is refused over the upload limit before it is read; the two routes
+        # that take an evidence submission raise it for their request (api/uploads.py).
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        MAX_SUBMISSION_REQUEST_BYTES=max(
             settings.max_upload_bytes, services.uploads.limits.max_request_bytes
         ),
         MAX_UPLOAD_BYTES=settings.max_upload_bytes,

@@ -75,6 +75,7 @@ def withdraw(enrollment_id: int) -> dict[str, Any]:
     errors=(401, 403, 404, 409, 413, 422),
 )
 def submit_evidence(enrollment_id: int) -> tuple[dict[str, Any], int]:
+    uploads.admit_submission_body()
     if uploads.is_multipart():
         form = uploads.submission_form()
         svc = services()

@@ -30,6 +30,12 @@ class SubmissionForm:
     files: list[Upload]
 
 
+def admit_submission_body() -> None:
+    """Let this request's body be as large as an evidence submission (files included); every
+    other request keeps the smaller upload limit."""
+    request.max_content_length = current_app.config["MAX_SUBMISSION_REQUEST_BYTES"]
+
+
 def is_multipart() -> bool:
     return request.mimetype == "multipart/form-data"
 
@@ -40,7 +46,7 @@ def submission_form(schema: str = "submission_multipart") -> SubmissionForm:
     try:
         form, parts = request.form, request.files.getlist("files")
     except RequestEntityTooLarge:
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        limit = current_app.config["MAX_SUBMISSION_REQUEST_BYTES"]
         raise PayloadTooLarge(
             f"A submission is limited to {size_text(limit)} in all.", code="submission_too_large"
         ) from None

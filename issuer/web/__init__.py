@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFProtect
 
+from issuer.api.uploads import admit_submission_body
 from issuer.certificates import CertificateText, certificate_pdf, certificate_png
 from issuer.domain.actors import SYSTEM, Actor
 from issuer.domain.states import Role
@@ -184,6 +185,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
+    app.before_request(_admit_large_submissions)  # before the CSRF check reads the form
     csrf.init_app(app)
     navigation.init_app(app)  # the navigation fits the role
     app.register_blueprint(blueprint)
@@ -202,6 +204,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(catalog)
     app.register_blueprint(learning)
     app.register_blueprint(evidence_files)
+
+
+SUBMISSION_ENDPOINTS = frozenset({"learning.submit"})
+
+
+def _admit_large_submissions() -> None:
+    """The performance task form may carry evidence files up to the submission limit; every
+    other page keeps the upload limit."""
+    if request.endpoint in SUBMISSION_ENDPOINTS:
+        admit_submission_body()
 
 
 def _settings(app: Flask) -> Any:

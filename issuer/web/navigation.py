@@ -17,6 +17,7 @@ from issuer.domain.actors import Actor
 from issuer.domain.oauth_urls import APPS_PATH
 from issuer.domain.states import Role
 from issuer.web.session import signed_in
+from issuer.workflow import earners
 
 EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
 EDUCATOR: frozenset[Role | None] = frozenset({Role.EARNER})
@@ -79,8 +80,15 @@ def init_app(app: Flask) -> None:
     """Every template gets ``visitor`` (who is signed in, or None) and ``navigation``."""
 
     def navigation_context() -> dict[str, object]:
+        from issuer.web import read_as  # the package that registers this module
+
         served = _served_by(app)
         visitor = signed_in()
-        return {"visitor": visitor, "navigation": links_for(visitor, served, request.path)}
+        name = None if visitor is None else read_as(visitor, earners.display_name)
+        return {
+            "visitor": visitor,
+            "visitor_name": name,
+            "navigation": links_for(visitor, served, request.path),
+        }
 
     app.context_processor(navigation_context)

@@ -75,6 +75,12 @@ def find_by_email(ctx: Context, email: str) -> Earner | None:
     return ctx.session.scalar(select(Earner).where(Earner.email == email.strip().lower()))
 
 
+def display_name(ctx: Context) -> str:
+    """What the pages call the signed-in person: an educator's name, anyone else's email."""
+    earner = find_by_email(ctx, ctx.actor.email) if ctx.actor.role is Role.EARNER else None
+    return earner.name if earner is not None else ctx.actor.email
+
+
 def own_earner(ctx: Context) -> Earner:
     """The earner record linked to an earner account (same email)."""
     earner = find_by_email(ctx, ctx.actor.email)

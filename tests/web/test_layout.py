@@ -34,7 +34,9 @@ def test_every_page_starts_with_a_skip_link_to_the_main_landmark(client):
     assert '<main id="main-content"' in html
 
 
-def test_the_signed_in_person_and_sign_out_are_on_every_page(client, earner_with_award):
+def test_the_signed_in_educator_is_named_and_offered_sign_out_on_every_page(
+    client, earner_with_award
+):
     email, _, setup_url = earner_with_award
     set_password(client, setup_url)
     sign_in(client, email)
@@ -42,7 +44,21 @@ def test_the_signed_in_person_and_sign_out_are_on_every_page(client, earner_with
         response = client.get(path, headers={"Accept": "text/html"})
         assert response.mimetype == "text/html", path
         nav = response.data.decode().split('<nav aria-label="Main"')[1].split("</nav>")[0]
-        assert f'id="signed-in-as">{email}<' in nav and "Sign out" in nav, path
+        assert 'id="signed-in-as">Ada Teacher<' in nav and "Sign out" in nav, path
+
+
+def test_staff_are_named_by_their_email(client, api, district):
+    email = "facilitator@district.example.org"
+    api.ok(
+        "POST",
+        "/accounts",
+        api.ptsb,
+        {"role": "issuer_admin", "email": email, "issuer_id": district[0]},
+    )
+    set_password(client, api.password_link(email))
+    sign_in(client, email)
+    nav = client.get("/verify").data.decode().split('<nav aria-label="Main"')[1]
+    assert f'id="signed-in-as">{email}<' in nav
 
 
 def test_a_flashed_message_shows_as_a_usa_alert_of_its_kind(app):
@@ -56,7 +72,13 @@ def test_a_flashed_message_shows_as_a_usa_alert_of_its_kind(app):
 def test_the_navigation_leaves_out_pages_this_build_does_not_serve():
     earner = Actor(account_id=1, role=Role.EARNER, email="e@example.org")
     labels = [link.label for link in links_for(earner, lambda path: path != "/programs", "/")]
-    assert labels == ["My portfolio", "Connected apps", "Verify a badge"]
+    assert labels == [
+        "My learning",
+        "My portfolio",
+        "Connected apps",
+        "Verify a badge",
+        "My account",
+    ]
 
 
 def test_the_navigation_shows_a_visitor_no_educator_pages():
