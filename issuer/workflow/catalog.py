@@ -10,13 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from issuer.domain.search import search_words
 from issuer.domain.states import LearningMethod
 from issuer.errors import ValidationFailed
 from issuer.models import Issuer, Program, ProgramVersion, Stack
 from issuer.workflow import programs, stacks
 from issuer.workflow.context import Context
-
-MAX_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -154,15 +153,8 @@ def _approved(ctx: Context) -> list[tuple[Program, ProgramVersion]]:
 
 
 def _checked_query(q: str | None) -> str | None:
-    if q is None or not q.strip():
-        return None
-    if len(q) > MAX_QUERY:
-        raise ValidationFailed(fields={"q": f"at most {MAX_QUERY} characters"})
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in q):
-        raise ValidationFailed(
-            fields={"q": "contains control characters"}, code="control_characters"
-        )
-    return q.strip().casefold()
+    words = search_words(q)
+    return None if words is None else words.casefold()
 
 
 def _matches(program: Program, v: ProgramVersion, f: CatalogFilters, q: str | None) -> bool:

@@ -3,9 +3,8 @@ off (SPEC §9); stored as the unsubscribe link stores them, one ``MailPreference
 
 from __future__ import annotations
 
-from issuer.models import MailPreference
 from issuer.workflow.context import Context
-from issuer.workflow.mail_outbox import wants_reminders
+from issuer.workflow.mail_outbox import set_reminders, wants_reminders
 
 
 def my_reminders(ctx: Context) -> bool:
@@ -15,12 +14,5 @@ def my_reminders(ctx: Context) -> bool:
 
 def set_my_reminders(ctx: Context, on: bool) -> bool:
     """Turn the signed-in person's expiry reminders on or off; returns the stored choice."""
-    address = ctx.actor.email.strip().lower()
-    preference = ctx.session.get(MailPreference, address)
-    if preference is None:
-        ctx.session.add(MailPreference(address=address, reminders=on, updated_at=ctx.now))
-    else:
-        preference.reminders = on
-        preference.updated_at = ctx.now
-    ctx.session.flush()
+    set_reminders(ctx, ctx.actor.email, on)
     return on

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, String, cast, func, or_, select
 
 from issuer.domain import rubric
+from issuer.domain.search import search_words
 from issuer.domain.states import EnrollmentStatus, Role
 from issuer.errors import Forbidden, ValidationFailed
 from issuer.models import (
@@ -26,7 +27,6 @@ from issuer.workflow.context import Context
 from issuer.workflow.earners import find_by_email
 
 T = TypeVar("T")
-MAX_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -159,15 +159,8 @@ def _issuer_earner_ids(issuer_id: int | None) -> Select[tuple[str]]:
 
 
 def _checked_query(q: str | None) -> str | None:
-    if q is None or not q.strip():
-        return None
-    if len(q) > MAX_QUERY:
-        raise ValidationFailed(fields={"q": f"at most {MAX_QUERY} characters"})
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in q):
-        raise ValidationFailed(
-            fields={"q": "contains control characters"}, code="control_characters"
-        )
-    return q.strip().lower()
+    words = search_words(q)
+    return None if words is None else words.lower()
 
 
 def _page(ctx: Context, query: Select[tuple[T]], limit: int, offset: int) -> Page[T]:

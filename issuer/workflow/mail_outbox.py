@@ -69,6 +69,18 @@ def wants_reminders(ctx: Context, address: str) -> bool:
     return preference is None or preference.reminders
 
 
+def set_reminders(ctx: Context, address: str, on: bool) -> None:
+    """Store the person's choice about reminders (the account page, the unsubscribe link)."""
+    address = address.strip().lower()
+    preference = ctx.session.get(MailPreference, address)
+    if preference is None:
+        ctx.session.add(MailPreference(address=address, reminders=on, updated_at=ctx.now))
+    else:
+        preference.reminders = on
+        preference.updated_at = ctx.now
+    ctx.session.flush()
+
+
 def _queued(ctx: Context, dedupe_key: str) -> bool:
     found = select(MailMessage.id).where(MailMessage.dedupe_key == dedupe_key)
     return ctx.session.scalar(found) is not None

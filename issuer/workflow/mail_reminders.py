@@ -14,9 +14,9 @@ from sqlalchemy import select
 from issuer.domain.mail import MailKind
 from issuer.domain.states import AwardStatus
 from issuer.errors import ValidationFailed
-from issuer.models import Award, Earner, MailPreference
+from issuer.models import Award, Earner
 from issuer.workflow.context import Context
-from issuer.workflow.mail_outbox import queue_mail
+from issuer.workflow.mail_outbox import queue_mail, set_reminders
 
 REMIND_BEFORE = timedelta(days=30)
 UNSUBSCRIBE_PURPOSE = "mail-unsubscribe:reminders"
@@ -89,13 +89,7 @@ def address_for_token(ctx: Context, token: str) -> str:
 def turn_off_reminders(ctx: Context, token: str) -> str:
     """Record that the link's owner wants no more reminders; returns their address."""
     address = address_for_token(ctx, token)
-    preference = ctx.session.get(MailPreference, address)
-    if preference is None:
-        ctx.session.add(MailPreference(address=address, reminders=False, updated_at=ctx.now))
-    else:
-        preference.reminders = False
-        preference.updated_at = ctx.now
-    ctx.session.flush()
+    set_reminders(ctx, address, False)
     return address
 
 
