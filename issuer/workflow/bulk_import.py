@@ -20,7 +20,7 @@ from issuer.workflow import audit, earners, enrollments
 from issuer.workflow.accounts import normalize_email
 from issuer.workflow.context import Context
 
-CREATED, EXISTING, UPDATED = "created", "existing", "updated"
+CREATED, EXISTING = "created", "existing"
 
 FIELD_OF_CODE = {
     "program_not_found": "program_id",
@@ -117,8 +117,6 @@ def _import_row(
     if method is not None and program_id is None:
         raise ValidationFailed(fields={"program_id": "required when learning_method is given"})
     email = normalize_email(str(values["email"]))
-    known = earners.find_by_email(ctx, email)
-    license_before = known.license_number if known is not None else None
     earner, created = earners.register_earner(
         ctx,
         name=str(values["name"]),
@@ -126,11 +124,8 @@ def _import_row(
         license_number=_text(values.get("license_number")),
         position=_text(values.get("position")),
     )
-    if created:
-        earner_outcome = CREATED
-    else:
-        earner_outcome = UPDATED if earner.license_number != license_before else EXISTING
-    outcome = RowOutcome(row.position, earner.id, earner_outcome)
+    # A known educator's record stays as it is: only PTSB or the educator change it.
+    outcome = RowOutcome(row.position, earner.id, CREATED if created else EXISTING)
     if program_id is None:
         return outcome
     program = _issuer_program(ctx, issuer_id, int(str(program_id)), programs)

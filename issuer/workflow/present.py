@@ -28,7 +28,7 @@ from issuer.workflow import catalog as catalogs
 from issuer.workflow import enrollments, evidence, lists, programs, reviews, stacks
 from issuer.workflow.awards import Portfolio
 from issuer.workflow.bulk_completion import OUTCOMES, BulkCompletion
-from issuer.workflow.bulk_import import CREATED, EXISTING, UPDATED, ImportReport
+from issuer.workflow.bulk_import import CREATED, EXISTING, ImportReport
 from issuer.workflow.context import Context
 from issuer.workflow.exports import CompletionRecord
 from issuer.workflow.webhooks import DeliveryRecord
@@ -444,7 +444,7 @@ def import_report(report: ImportReport) -> dict[str, Any]:
     return {
         "dry_run": report.dry_run,
         "rows": len(report.outcomes),
-        "earners": {name: report.count("earner", name) for name in (CREATED, UPDATED, EXISTING)},
+        "earners": {name: report.count("earner", name) for name in (CREATED, EXISTING)},
         "enrollments": {name: report.count("enrollment", name) for name in (CREATED, EXISTING)},
         "results": [
             {

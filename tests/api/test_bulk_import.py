@@ -95,7 +95,7 @@ def test_csv_rows_create_earners_and_enrollments(api, district, program):
     response = post_csv(api, issuer_id, admin, text)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["earners"] == {"created": 2, "updated": 0, "existing": 0}
+    assert body["earners"] == {"created": 2, "existing": 0}
     assert body["enrollments"] == {"created": 1, "existing": 0}
     first, second = body["results"]
     assert (first["line"], first["earner"], first["enrollment"]) == (2, "created", "created")
@@ -124,14 +124,14 @@ def test_known_email_in_other_case_is_the_same_earner(api, district, program):
     text = csv_file(f"  ADA@District.Example.org ,Ada Teacher,,,{program},online")
     body = post_csv(api, issuer_id, admin, text).get_json()
     assert body["results"][0]["earner_id"] == earner_id
-    assert body["earners"] == {"created": 0, "updated": 0, "existing": 1}
+    assert body["earners"] == {"created": 0, "existing": 1}
 
 
 def test_known_earner_keeps_their_record_when_a_row_has_a_license_number(api, district):
     issuer_id, admin = district
     earner_id = api.earner(admin, email="ada@district.example.org")
     body = post_csv(api, issuer_id, admin, csv_file("ada@district.example.org,Ada,TN-9,,,"))
-    assert body.get_json()["earners"] == {"created": 0, "updated": 0, "existing": 1}
+    assert body.get_json()["earners"] == {"created": 0, "existing": 1}
     record = api.ok("GET", f"/earners/{earner_id}", api.ptsb)
     assert (record["name"], record["license_number"]) == ("Ada Teacher", None)
 
@@ -144,7 +144,7 @@ def test_rerunning_a_file_imports_nothing_new(api, app, district, program):
     again = post_csv(api, issuer_id, admin, text)
     assert again.status_code == 200
     body = again.get_json()
-    assert body["earners"] == {"created": 0, "updated": 0, "existing": 5}
+    assert body["earners"] == {"created": 0, "existing": 5}
     assert body["enrollments"] == {"created": 0, "existing": 5}
     assert [r["enrollment_id"] for r in body["results"]] == [
         r["enrollment_id"] for r in first["results"]
@@ -229,7 +229,7 @@ def test_same_email_twice_in_a_file_is_one_earner(api, district, program):
         f"ada@district.example.org,Ada,,,{second},online",
     )
     body = post_csv(api, issuer_id, admin, text).get_json()
-    assert body["earners"] == {"created": 1, "updated": 0, "existing": 1}
+    assert body["earners"] == {"created": 1, "existing": 1}
     assert body["enrollments"]["created"] == 2
 
 
@@ -530,7 +530,7 @@ def test_rerunning_the_thousand_rows_imports_nothing_new(api, app, district, tho
     assert post_csv(api, issuer_id, admin, text).status_code == 200
     before = counts(app)
     body = post_csv(api, issuer_id, admin, text).get_json()
-    assert body["earners"] == {"created": 0, "updated": 0, "existing": 1000}
+    assert body["earners"] == {"created": 0, "existing": 1000}
     assert body["enrollments"] == {"created": 0, "existing": 1000}
     after = counts(app)
     assert (after["earners"], after["enrollments"]) == (before["earners"], before["enrollments"])
