@@ -18,9 +18,10 @@ from issuer.domain.mail import MailState
 from issuer.domain.states import Role
 from issuer.errors import IssuerError
 from issuer.runtime import Services
-from issuer.workflow import accounts, keys
+from issuer.workflow.accounts import accounts
+from issuer.workflow.awards import keys
 from issuer.workflow.context import Context
-from issuer.workflow.webhooks import BUILT_IN
+from issuer.workflow.integrations.webhooks import BUILT_IN
 
 T = TypeVar("T")
 
@@ -83,7 +84,7 @@ def create_account(role: str, email: str, issuer_id: int | None, as_json: bool) 
 @click.option("--email", required=True)
 def invite(email: str) -> None:
     """Print a one-time link with which the account's owner sets a web password (valid 7 days)."""
-    from issuer.workflow import signin
+    from issuer.workflow.accounts import signin
 
     svc = _services()
     with svc.db.session() as session:
@@ -122,7 +123,7 @@ def webhooks_run(once: bool, interval: float) -> None:
     """Deliver webhooks (subscribers and PTSB_WEBHOOK_URL); safe in several processes at once."""
     import time
 
-    from issuer.workflow.delivery import deliver_due
+    from issuer.workflow.integrations.delivery import deliver_due
 
     svc = _services()
     if not svc.settings.ptsb_webhook_url:
@@ -163,7 +164,7 @@ def webhooks_replay(
     until: datetime | None,
 ) -> None:
     """Send deliveries again now with the SAME webhook-id, so receivers de-duplicate them."""
-    from issuer.workflow import delivery
+    from issuer.workflow.integrations import delivery
 
     subscription_id, built_in = _subscriber(subscription)
     try:
@@ -190,7 +191,8 @@ def webhooks_deliveries(
     subscription: str, state: str | None, event_id: str | None, limit: int
 ) -> None:
     """The delivery log, newest first: one JSON object per delivery, with every attempt."""
-    from issuer.workflow import present, webhooks
+    from issuer.workflow import present
+    from issuer.workflow.integrations import webhooks
 
     subscription_id, _ = _subscriber(subscription)
     svc = _services()
@@ -228,7 +230,7 @@ def mail_run(once: bool, interval: float) -> None:
     import time
 
     from issuer.mail.transport import transport_for
-    from issuer.workflow.mail_delivery import deliver_due
+    from issuer.workflow.integrations.mail_delivery import deliver_due
 
     svc = _services()
     transport = transport_for(svc.settings)
@@ -253,7 +255,7 @@ def mail_remind() -> None:
 
 
 def _queue_reminders() -> int:
-    from issuer.workflow.mail_reminders import queue_expiry_reminders
+    from issuer.workflow.integrations.mail_reminders import queue_expiry_reminders
 
     return _as_system(queue_expiry_reminders)
 
@@ -264,7 +266,7 @@ def _queue_reminders() -> int:
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 def mail_log(state: str | None, to: str | None, limit: int) -> None:
     """The delivery log, newest first: one JSON object per message with every attempt."""
-    from issuer.workflow import mail_delivery
+    from issuer.workflow.integrations import mail_delivery
 
     svc = _services()
     with svc.db.session() as session:
@@ -279,7 +281,7 @@ def mail_log(state: str | None, to: str | None, limit: int) -> None:
 @click.option("--email", required=True, help="The address that bounced.")
 def mail_unsuppress(email: str) -> None:
     """Mail an address that bounced permanently again."""
-    from issuer.workflow import mail_delivery
+    from issuer.workflow.integrations import mail_delivery
 
     cleared = _as_system(lambda ctx: mail_delivery.clear_suppression(ctx, email))
     click.echo(json.dumps({"cleared": cleared.address}))
@@ -325,7 +327,7 @@ def _deliver_now() -> dict[str, object]:
     """Send what is pending once with the configured transport (the .eml folder by default),
     so the demo's messages can be opened; what fails waits for `mail run`."""
     from issuer.mail.transport import transport_for
-    from issuer.workflow.mail_delivery import deliver_due
+    from issuer.workflow.integrations.mail_delivery import deliver_due
 
     svc = _services()
     transport = transport_for(svc.settings)
@@ -388,7 +390,7 @@ def evidence_sweep(hours: float) -> None:
     """Remove evidence files no submission points to (left by a crash before the commit)."""
     import time
 
-    from issuer.workflow import evidence
+    from issuer.workflow.learning import evidence
 
     svc = _services()
     removed = evidence.sweep_orphans(svc.db, svc.uploads, time.time() - hours * 3600)

@@ -13,10 +13,10 @@ from issuer.domain.actors import Actor
 from issuer.domain.urls import PublicUrls
 from issuer.domain.webhooks import RetryPolicy
 from issuer.evidence import EvidenceStore, UploadLimits
+from issuer.workflow.awards.keyring import KeyRing
+from issuer.workflow.awards.publish_ob2 import OpenBadges2
+from issuer.workflow.awards.publish_ob3 import OpenBadges3
 from issuer.workflow.context import Context
-from issuer.workflow.keyring import KeyRing
-from issuer.workflow.publish_ob2 import OpenBadges2
-from issuer.workflow.publish_ob3 import OpenBadges3
 
 
 def utc_now() -> datetime:

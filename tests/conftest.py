@@ -23,7 +23,8 @@ from issuer.db import Base, Database
 from issuer.migrations import upgrade
 from issuer.models import Account
 from issuer.signing.keys import KeyKind, KeyPair, generate_key
-from issuer.workflow import accounts, keyring
+from issuer.workflow.accounts import accounts
+from issuer.workflow.awards import keyring
 
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

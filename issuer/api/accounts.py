@@ -12,7 +12,8 @@ from issuer.api.routing import area
 from issuer.domain.actors import SYSTEM
 from issuer.domain.states import Role
 from issuer.errors import Unauthenticated
-from issuer.workflow import accounts, invitations, password_resets, present, tokens
+from issuer.workflow import present
+from issuer.workflow.accounts import accounts, invitations, password_resets, tokens
 
 api = area("accounts", "Accounts")
 

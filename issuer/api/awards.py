@@ -9,7 +9,8 @@ from flask import request
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import QueryParam, area
-from issuer.workflow import awards, bulk_completion, completions, present
+from issuer.workflow import present
+from issuer.workflow.awards import awards, bulk_completion, completions
 
 api = area("awards", "Awards")
 

@@ -11,7 +11,7 @@ from issuer.api.query import MAX_LIMIT, choice_arg, id_arg, page_args
 from issuer.api.routing import QueryParam, area
 from issuer.domain.states import LearningMethod
 from issuer.workflow import present
-from issuer.workflow.catalog import CatalogFilters, catalog
+from issuer.workflow.programs.catalog import CatalogFilters, catalog
 
 api = area("catalog", "Catalog")
 

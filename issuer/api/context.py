@@ -10,7 +10,7 @@ from flask import current_app, g, request
 from issuer.domain.actors import SYSTEM, Actor
 from issuer.errors import Unauthenticated
 from issuer.runtime import Services
-from issuer.workflow.accounts import authenticate
+from issuer.workflow.accounts.accounts import authenticate
 from issuer.workflow.context import Context
 
 T = TypeVar("T")

@@ -7,7 +7,9 @@ from typing import Any
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import area
-from issuer.workflow import awards, earners, present
+from issuer.workflow import present
+from issuer.workflow.awards import awards
+from issuer.workflow.learning import earners
 
 api = area("earners", "Earners")
 

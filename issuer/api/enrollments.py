@@ -8,7 +8,8 @@ from issuer.api import uploads
 from issuer.api.bodies import json_body
 from issuer.api.context import read, services, write
 from issuer.api.routing import area
-from issuer.workflow import enrollments, evidence, present, reviews
+from issuer.workflow import present
+from issuer.workflow.learning import enrollments, evidence, reviews
 
 api = area("enrollments", "Enrollments")
 

@@ -7,7 +7,7 @@ from flask import Response
 from issuer.api.context import read
 from issuer.api.routing import area
 from issuer.api.uploads import send_evidence
-from issuer.workflow import evidence
+from issuer.workflow.learning import evidence
 
 api = area("evidence", "Enrollments")
 

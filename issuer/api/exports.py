@@ -15,7 +15,8 @@ from issuer.api.query import id_arg
 from issuer.api.routing import QueryParam, area
 from issuer.domain.spreadsheet import csv_records
 from issuer.errors import ValidationFailed
-from issuer.workflow import exports, present
+from issuer.workflow import present
+from issuer.workflow.awards import exports
 
 api = area("exports", "Exports")
 

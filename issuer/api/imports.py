@@ -11,7 +11,8 @@ from issuer.api.context import read, write
 from issuer.api.routing import QueryParam, area
 from issuer.domain import roster
 from issuer.errors import UnsupportedMediaType, ValidationFailed
-from issuer.workflow import bulk_import, present
+from issuer.workflow import present
+from issuer.workflow.learning import bulk_import
 
 api = area("imports", "Bulk import")
 

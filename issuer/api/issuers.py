@@ -7,8 +7,10 @@ from typing import Any
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import area
-from issuer.workflow import issuers, keys, present
-from issuer.workflow.images import image_from_data_url
+from issuer.workflow import present
+from issuer.workflow.awards import keys
+from issuer.workflow.programs import issuers
+from issuer.workflow.programs.images import image_from_data_url
 
 api = area("issuers", "Issuers")
 

@@ -12,7 +12,7 @@ from issuer.api.context import read, write
 from issuer.api.query import choice_arg, page_args
 from issuer.api.routing import QueryParam, area
 from issuer.domain.mail import MailState
-from issuer.workflow import mail_delivery
+from issuer.workflow.integrations import mail_delivery
 
 api = area("mail", "Mail")
 

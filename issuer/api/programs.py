@@ -9,9 +9,10 @@ from issuer.api.context import read, write
 from issuer.api.query import MAX_LIMIT, choice_arg, id_arg, page_args
 from issuer.api.routing import QueryParam, area
 from issuer.domain.states import ProgramStatus
-from issuer.workflow import approvals, present, programs
+from issuer.workflow import present
 from issuer.workflow.context import Context
-from issuer.workflow.images import image_from_data_url
+from issuer.workflow.programs import approvals, programs
+from issuer.workflow.programs.images import image_from_data_url
 
 api = area("programs", "Programs")
 

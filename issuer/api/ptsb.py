@@ -13,7 +13,8 @@ from issuer.api.query import MAX_LIMIT, page_args
 from issuer.api.routing import QueryParam, area
 from issuer.domain.states import Role
 from issuer.errors import ValidationFailed
-from issuer.workflow import audit, notices, present
+from issuer.workflow import audit, present
+from issuer.workflow.integrations import notices
 
 api = area("ptsb", "PTSB")
 

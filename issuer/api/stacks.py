@@ -7,7 +7,8 @@ from typing import Any
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import area
-from issuer.workflow import present, stacks
+from issuer.workflow import present
+from issuer.workflow.programs import stacks
 
 api = area("stacks", "Stacks")
 

@@ -18,7 +18,7 @@ from werkzeug.wsgi import wrap_file
 from issuer.api.bodies import checked, reject_control_characters
 from issuer.errors import PayloadTooLarge
 from issuer.evidence import Upload, size_text
-from issuer.workflow.evidence import Download
+from issuer.workflow.learning.evidence import Download
 
 FILE_POLICY = "default-src 'none'; sandbox"
 

@@ -27,7 +27,7 @@ from issuer.verify import (
     VerifyInput,
     verify_badge,
 )
-from issuer.workflow.public_reads import stored_document
+from issuer.workflow.awards.public_reads import stored_document
 
 api = area("verify", "Verification")
 log = logging.getLogger(__name__)

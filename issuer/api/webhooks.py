@@ -14,8 +14,9 @@ from issuer.api.routing import QueryParam, area
 from issuer.domain import webhooks as rules
 from issuer.errors import ValidationFailed
 from issuer.signing.sealing import SecretBox
-from issuer.workflow import present, webhooks
+from issuer.workflow import present
 from issuer.workflow.context import Context
+from issuer.workflow.integrations import webhooks
 
 api = area("webhooks", "Webhooks")
 

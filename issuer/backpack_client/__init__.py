@@ -3,8 +3,8 @@ backpack, adding one of their badges with ``upsertCredential`` after OAuth 2.0 c
 
 No Flask and no SQL here: ``discovery`` reads the service description document, ``transport``
 is the SSRF-safe HTTP under Authlib, ``remote`` runs each protocol step. The use case
-``issuer/workflow/send_to_backpack.py`` orchestrates them with the storage steps in
-``issuer/workflow/backpack_sending.py``.
+``issuer/workflow/integrations/send_to_backpack.py`` orchestrates them with the storage steps in
+``issuer/workflow/integrations/backpack_sending.py``.
 """
 
 from issuer.backpack_client.discovery import (

@@ -1,5 +1,5 @@
 """Evidence files of submissions: what a file is (by content) and where its bytes live. No Flask,
-no SQL: workflow/evidence.py records the rows, the adapters parse requests and serve bytes."""
+no SQL: workflow/learning/evidence.py records the rows, the adapters parse requests and serve bytes."""
 
 from issuer.evidence.store import (
     EvidenceStore,

@@ -18,9 +18,9 @@ from issuer.domain.actors import SYSTEM, Actor
 from issuer.oauth.records import Token
 from issuer.oauth.scopes import split
 from issuer.runtime import Services
-from issuer.workflow import oauth_grants
-from issuer.workflow.accounts import actor_for
+from issuer.workflow.accounts.accounts import actor_for
 from issuer.workflow.context import Context
+from issuer.workflow.integrations import oauth_grants
 
 REALM = "ob3"
 

@@ -8,8 +8,8 @@ from typing import Any
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 
 from issuer.oauth.scopes import split
-from issuer.workflow import oauth_grants
-from issuer.workflow.oauth_grants import ClientRecord, CodeRecord, TokenRecord
+from issuer.workflow.integrations import oauth_grants
+from issuer.workflow.integrations.oauth_grants import ClientRecord, CodeRecord, TokenRecord
 
 
 class Client(ClientMixin):  # type: ignore[misc]  # Authlib is untyped

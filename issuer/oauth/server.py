@@ -30,9 +30,9 @@ from issuer.domain.oauth_urls import OAuthUrls
 from issuer.oauth.records import AuthorizationCode, Client, Token
 from issuer.oauth.scopes import SCOPES
 from issuer.runtime import Services
-from issuer.workflow import oauth_grants
 from issuer.workflow.context import Context
-from issuer.workflow.oauth_grants import GrantingAccount
+from issuer.workflow.integrations import oauth_grants
+from issuer.workflow.integrations.oauth_grants import GrantingAccount
 
 ACCESS_TOKEN_SECONDS = 3600
 AUTH_METHODS = ["client_secret_basic"]

@@ -43,7 +43,7 @@ from issuer.oauth.server import current_server, server_metadata, unit_of_work
 from issuer.runtime import Services
 from issuer.web import csrf
 from issuer.web.session import SignInRefused, sign_in_from_form, signed_in
-from issuer.workflow import oauth_grants
+from issuer.workflow.integrations import oauth_grants
 
 blueprint = Blueprint("oauth", __name__)
 MAX_REGISTRATION_BYTES = 64 * 1024

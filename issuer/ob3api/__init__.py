@@ -28,7 +28,7 @@ from issuer.ob3api import errors as imsx
 from issuer.ob3api.discovery import service_description
 from issuer.runtime import Services
 from issuer.verify import VerifyInput
-from issuer.workflow import backpack
+from issuer.workflow.integrations import backpack
 
 blueprint = Blueprint("ob3api", __name__, url_prefix=API_PREFIX)
 

@@ -11,8 +11,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from issuer.certificates import qr_data_url
 from issuer.domain.actors import SYSTEM
 from issuer.runtime import Services
-from issuer.workflow.award_page import award_page
-from issuer.workflow.public_reads import StoredDocument, stored_document
+from issuer.workflow.awards.award_page import award_page
+from issuer.workflow.awards.public_reads import StoredDocument, stored_document
 
 blueprint = Blueprint("public", __name__)
 

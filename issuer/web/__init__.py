@@ -29,9 +29,11 @@ from issuer.errors import IssuerError, NotFound
 from issuer.runtime import Services
 from issuer.web import navigation
 from issuer.web.session import SignInRefused, sign_in_from_form, sign_out, signed_in
-from issuer.workflow import backpack_sending, earners, signin
-from issuer.workflow.award_page import award_page, portfolio_page
+from issuer.workflow.accounts import signin
+from issuer.workflow.awards.award_page import award_page, portfolio_page
 from issuer.workflow.context import Context
+from issuer.workflow.integrations import backpack_sending
+from issuer.workflow.learning import earners
 
 __all__ = ["blueprint", "csrf", "init_app", "read_as", "signed_in"]
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """Send to my backpack, the pages: ``POST /portfolio/backpack`` (the portfolio's form,
 CSRF-protected) and ``GET /portfolio/backpack/callback`` (where the backpack sends the browser
-back). The use case is ``issuer.workflow.send_to_backpack``; this adapter keeps the pending
+back). The use case is ``issuer.workflow.integrations.send_to_backpack``; this adapter keeps the pending
 sending (``state`` and PKCE verifier) in the earner's session between the two, and shows what
 happened on a page. Every failure ends on a page saying what went wrong.
 """
@@ -26,8 +26,13 @@ from issuer.domain.backpacks import BackpackEndpoints
 from issuer.errors import IssuerError
 from issuer.runtime import Services
 from issuer.web import csrf, signed_in
-from issuer.workflow import send_to_backpack
-from issuer.workflow.send_to_backpack import CALLBACK_PATH, BackpackAnswer, ConsentNeeded, Sent
+from issuer.workflow.integrations import send_to_backpack
+from issuer.workflow.integrations.send_to_backpack import (
+    CALLBACK_PATH,
+    BackpackAnswer,
+    ConsentNeeded,
+    Sent,
+)
 
 blueprint = Blueprint("send_to_backpack", __name__)
 SEND_PATH = "/portfolio/backpack"

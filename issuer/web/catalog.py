@@ -13,7 +13,7 @@ from issuer.domain.mail import METHOD_WORDS
 from issuer.domain.states import LearningMethod
 from issuer.errors import ValidationFailed
 from issuer.web import read_as
-from issuer.workflow.catalog import Catalog, CatalogFilters, catalog
+from issuer.workflow.programs.catalog import Catalog, CatalogFilters, catalog
 
 blueprint = Blueprint("program_catalog", __name__)
 PER_PAGE = 12

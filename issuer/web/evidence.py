@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, url_for
 
 from issuer.api.uploads import send_evidence
 from issuer.web import read_as, signed_in
-from issuer.workflow import evidence
+from issuer.workflow.learning import evidence
 
 blueprint = Blueprint("evidence_files", __name__)
 

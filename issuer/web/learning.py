@@ -6,14 +6,12 @@ twice (the workflow refuses it, and the page says so kindly)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,28 +30,16 @@ from issuer.errors import (
     ValidationFailed,
 )
 from issuer.evidence import Upload
-from issuer.runtime import Services
-from issuer.web import csrf
-from issuer.web.session import keep_after_password_change, signed_in
-from issuer.workflow import (
-    email_preferences,
-    enrollments,
-    evidence,
-    my_learning,
-    reviews,
-    signin,
-)
-from issuer.workflow.context import Context
+from issuer.web import csrf, pages
+from issuer.web.session import keep_after_password_change
+from issuer.workflow.accounts import email_preferences, signin
+from issuer.workflow.learning import enrollments, evidence, my_learning, reviews
 
 blueprint = Blueprint("learning", __name__, template_folder="templates")
 T = TypeVar("T")
 MAX_NARRATIVE = 50_000  # as the API's submission_create schema
 MAX_LINK = 2000
 LINK_FIELDS = 3  # evidence link inputs the form offers
-
-
-def _services() -> Services:
-    return current_app.extensions["issuer.services"]  # type: ignore[no-any-return]
 
 
 @blueprint.before_request
@@ -63,36 +49,11 @@ def _protect_forms() -> None:
 
 def _educator() -> Actor:
     """The signed-in educator; anyone else is turned away (sign in first, or 403)."""
-    actor = signed_in()
-    if actor is None:
-        abort(redirect(url_for("web.login")))
-    if actor.role is not Role.EARNER:
-        abort(403, "These pages are for educators.")
-    return actor
+    return pages.signed_in_as(Role.EARNER, refusal="These pages are for educators.")
 
 
-def _read(actor: Actor, fn: Callable[[Context], T]) -> T:
-    svc = _services()
-    db_session = svc.db.session()
-    try:
-        return fn(svc.context(db_session, actor))
-    finally:
-        db_session.close()
-
-
-def _write(actor: Actor, fn: Callable[[Context], T]) -> T:
-    """One use case in one transaction (retried on a lost race), then its after-commit hooks."""
-    svc = _services()
-    contexts: list[Context] = []
-
-    def work(db_session: Any) -> T:
-        contexts[:] = [svc.context(db_session, actor)]
-        return fn(contexts[0])
-
-    result = svc.db.run_write(work)
-    for hook in contexts[0].after_commit:
-        hook()
-    return result
+_read = pages.read
+_write = pages.write
 
 
 def _to_enrollment(enrollment_id: int) -> Any:
@@ -245,7 +206,7 @@ def evidence_uploads() -> list[Upload]:
 def _submit_task(actor: Actor, enrollment_id: int, form: SubmissionForm) -> None:
     """Store the files (checked by content and size), then record the attempt with them in one
     transaction; stored bytes without a committed row are removed if anything fails."""
-    svc = _services()
+    svc = pages.services()
     with evidence.received(svc.db, svc.uploads, evidence_uploads()) as stored:
         _write(
             actor,
@@ -319,7 +280,7 @@ def change_password() -> Any:
     new = request.form.get("new_password", "")
     if new != request.form.get("confirm_password", ""):
         return _account_page(actor, {"confirm_password": "The two new passwords differ."}, 422)
-    svc = _services()
+    svc = pages.services()
     account_id = actor.account_id
     if account_id is None:
         abort(403)

@@ -17,7 +17,7 @@ from issuer.domain.actors import Actor
 from issuer.domain.oauth_urls import APPS_PATH
 from issuer.domain.states import Role
 from issuer.web.session import signed_in
-from issuer.workflow import earners
+from issuer.workflow.learning import earners
 
 EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
 EDUCATOR: frozenset[Role | None] = frozenset({Role.EARNER})

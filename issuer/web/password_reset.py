@@ -1,6 +1,6 @@
 """Forgot password, the page: ``/account/forgot-password`` takes an email (CSRF-protected form)
 and answers the same page whether or not an account has it; the use case is
-``issuer.workflow.password_resets``."""
+``issuer.workflow.accounts.password_resets``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from issuer.domain.actors import SYSTEM
 from issuer.errors import RateLimited
 from issuer.runtime import Services
 from issuer.web import csrf
-from issuer.workflow.password_resets import request_password_reset
+from issuer.workflow.accounts.password_resets import request_password_reset
 
 blueprint = Blueprint("password_reset", __name__)
 

@@ -15,7 +15,7 @@ from flask import current_app, g, request, session
 from issuer.domain.actors import Actor
 from issuer.errors import RateLimited
 from issuer.runtime import Services
-from issuer.workflow import signin
+from issuer.workflow.accounts import signin
 
 SESSION_KEY = "actor"
 NOT_RECOGNISED = "The email or password is not right."

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template
 from issuer.domain.actors import SYSTEM
 from issuer.web import read_as
 from issuer.web.session import signed_in
-from issuer.workflow.spec_sheet import prior_training_offered, spec_sheet
+from issuer.workflow.programs.spec_sheet import prior_training_offered, spec_sheet
 
 blueprint = Blueprint("spec_sheet", __name__)
 

@@ -13,7 +13,7 @@ from issuer.domain.actors import SYSTEM
 from issuer.errors import IssuerError
 from issuer.runtime import Services
 from issuer.web import csrf
-from issuer.workflow import mail_reminders
+from issuer.workflow.integrations import mail_reminders
 
 blueprint = Blueprint("mail_unsubscribe", __name__)
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"

@@ -14,7 +14,7 @@ from issuer.domain.actors import Actor
 from issuer.domain.urls import PublicUrls
 from issuer.errors import NotFound
 from issuer.evidence import EvidenceStore
-from issuer.workflow.keyring import KeyRing
+from issuer.workflow.awards.keyring import KeyRing
 
 T = TypeVar("T", bound=Base)
 

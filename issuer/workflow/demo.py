@@ -11,22 +11,14 @@ from sqlalchemy import select
 from issuer.domain.mail import ROLE_WORDS, MailKind
 from issuer.domain.states import Role
 from issuer.models import Award, Earner, Issuer
-from issuer.workflow import (
-    accounts,
-    approvals,
-    audit,
-    completions,
-    earners,
-    enrollments,
-    issuers,
-    notices,
-    programs,
-    reviews,
-    signin,
-    stacks,
-)
+from issuer.workflow import audit
+from issuer.workflow.accounts import accounts, signin
+from issuer.workflow.awards import completions
 from issuer.workflow.context import Context
-from issuer.workflow.mail_outbox import queue_mail
+from issuer.workflow.integrations import notices
+from issuer.workflow.integrations.mail_outbox import queue_mail
+from issuer.workflow.learning import earners, enrollments, reviews
+from issuer.workflow.programs import approvals, issuers, programs, stacks
 
 DEMO_ISSUER = "Riverside Unified School District"
 

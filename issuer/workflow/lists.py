@@ -22,9 +22,9 @@ from issuer.models import (
     Program,
     Submission,
 )
-from issuer.workflow import reviews
 from issuer.workflow.context import Context
-from issuer.workflow.earners import find_by_email
+from issuer.workflow.learning import reviews
+from issuer.workflow.learning.earners import find_by_email
 
 T = TypeVar("T")
 

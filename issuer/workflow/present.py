@@ -24,14 +24,16 @@ from issuer.models import (
     Submission,
     WebhookSubscription,
 )
-from issuer.workflow import catalog as catalogs
-from issuer.workflow import enrollments, evidence, lists, programs, reviews, stacks
-from issuer.workflow.awards import Portfolio
-from issuer.workflow.bulk_completion import OUTCOMES, BulkCompletion
-from issuer.workflow.bulk_import import CREATED, EXISTING, ImportReport
+from issuer.workflow import lists
+from issuer.workflow.awards.awards import Portfolio
+from issuer.workflow.awards.bulk_completion import OUTCOMES, BulkCompletion
+from issuer.workflow.awards.exports import CompletionRecord
 from issuer.workflow.context import Context
-from issuer.workflow.exports import CompletionRecord
-from issuer.workflow.webhooks import DeliveryRecord
+from issuer.workflow.integrations.webhooks import DeliveryRecord
+from issuer.workflow.learning import enrollments, evidence, reviews
+from issuer.workflow.learning.bulk_import import CREATED, EXISTING, ImportReport
+from issuer.workflow.programs import catalog as catalogs
+from issuer.workflow.programs import programs, stacks
 
 
 def number(value: Decimal | None) -> int | float | None:

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from issuer.domain.actors import SYSTEM
 from issuer.migrations import upgrade
-from issuer.workflow import issuers
+from issuer.workflow.programs import issuers
 from issuer.workflow.services import Services
 
 # Any constant shared by every worker: the advisory lock serialising first-start key creation.

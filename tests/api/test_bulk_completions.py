@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from issuer.config import SCHEMAS_DIR
-from issuer.workflow import bulk_completion
-from issuer.workflow.bulk_completion import MAX_PER_CALL
+from issuer.workflow.awards import bulk_completion
+from issuer.workflow.awards.bulk_completion import MAX_PER_CALL
 from tests.conftest import Api
 
 

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from issuer.domain.actors import SYSTEM
-from issuer.workflow import exports
+from issuer.workflow.awards import exports
 from tests.conftest import Api
 
 COLUMNS = [

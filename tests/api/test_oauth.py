@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from issuer.models import AuditEntry, OAuthClient, OAuthCode, OAuthToken
-from issuer.workflow.accounts import hash_token
+from issuer.workflow.accounts.accounts import hash_token
 from tests.api.oauth_client import (
     ALL_SCOPES,
     PASSWORD,

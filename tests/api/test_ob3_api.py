@@ -16,8 +16,8 @@ from jsonschema.validators import validator_for
 from sqlalchemy import func, select
 
 from issuer.models import Account, ReceivedCredential
-from issuer.workflow import backpack as backpack_workflow
-from issuer.workflow.accounts import actor_for
+from issuer.workflow.accounts.accounts import actor_for
+from issuer.workflow.integrations import backpack as backpack_workflow
 from tests.api.oauth_client import (
     ALL_SCOPES,
     PROFILE,

@@ -19,7 +19,7 @@ from issuer.openbadges.v3.status import LIST_LENGTH, decode_status_list, is_set
 from issuer.signing.data_integrity import verify_data_integrity
 from issuer.signing.jws import peek_compact, verify_compact
 from issuer.signing.keys import public_key_from_jwk, public_key_from_multibase
-from issuer.workflow import ob3_status
+from issuer.workflow.awards import ob3_status
 from tests.vendored import ob3_schema
 
 ROOT = Path(__file__).resolve().parents[2]

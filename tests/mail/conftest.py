@@ -46,7 +46,7 @@ from datetime import timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from issuer.mail.transport import SmtpTransport  # noqa: E402
-from issuer.workflow.mail_delivery import MailRun, deliver_due  # noqa: E402
+from issuer.workflow.integrations.mail_delivery import MailRun, deliver_due  # noqa: E402
 from tests.mail.smtp_server import SmtpServer  # noqa: E402
 
 

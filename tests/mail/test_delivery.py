@@ -14,7 +14,7 @@ from issuer.domain.actors import SYSTEM
 from issuer.mail.mime import Envelope, build_message
 from issuer.mail.transport import EmlFolder
 from issuer.models import MailAttempt, MailSuppression
-from issuer.workflow.mail_delivery import claim_due
+from issuer.workflow.integrations.mail_delivery import claim_due
 from tests.mail.smtp_server import USER, SmtpServer
 
 
@@ -149,7 +149,7 @@ def test_a_bounced_address_is_not_mailed_again(api, district, outbox, mail_runne
     mail_runner.deliver(mail_runner.smtp(smtp_server))
     api.ok("POST", "/accounts", district[1], {"role": "reviewer", "email": "other@example.org"})
     from issuer.domain.mail import MailKind
-    from issuer.workflow.mail_outbox import queue_mail
+    from issuer.workflow.integrations.mail_outbox import queue_mail
 
     services = mail_runner.services
     with services.db.transaction() as session:

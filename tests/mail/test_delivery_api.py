@@ -98,7 +98,7 @@ def test_mail_run_once_writes_eml_files_and_mail_log_prints_them_sent(app, api, 
 
 def test_a_form_post_without_its_csrf_token_changes_nothing(app, client):
     from issuer.domain.actors import SYSTEM
-    from issuer.workflow import mail_reminders
+    from issuer.workflow.integrations import mail_reminders
 
     services = app.extensions["issuer.services"]
     with services.db.session() as session:

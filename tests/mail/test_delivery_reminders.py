@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from issuer.domain.actors import SYSTEM
 from issuer.models import Award, MailPreference
-from issuer.workflow import mail_reminders
+from issuer.workflow.integrations import mail_reminders
 
 UNSUBSCRIBE = re.compile(r"https://badges\.test(/mail/unsubscribe/[\w.\-]+)")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from issuer.errors import Conflict
-from issuer.workflow import mail_messages
+from issuer.workflow.integrations import mail_messages
 from tests.mail.messages import assert_links_open, assert_well_formed, signed_in_educator
 
 DISTRICT = "Metro School District"

@@ -10,7 +10,7 @@ from issuer.domain.actors import SYSTEM
 from issuer.domain.mail import MailKind, MailState
 from issuer.mail.compose import compose, one_line
 from issuer.models import MailPreference, MailSuppression
-from issuer.workflow.mail_outbox import queue_mail
+from issuer.workflow.integrations.mail_outbox import queue_mail
 
 LINK = re.compile(r"https://badges\.test/account/password#token=[\w.\-]+")
 

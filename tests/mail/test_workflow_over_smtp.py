@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 from issuer.domain.actors import SYSTEM
-from issuer.workflow.mail_reminders import queue_expiry_reminders
+from issuer.workflow.integrations.mail_reminders import queue_expiry_reminders
 from tests.conftest import BASE_URL
 from tests.mail.messages import links_in
 from tests.web.conftest import csrf_from, set_password, sign_in

@@ -19,7 +19,7 @@ from issuer import create_app
 from issuer.domain.actors import SYSTEM
 from issuer.domain.backpacks import BackpackEndpoints
 from issuer.signing.sealing import SecretBox
-from issuer.workflow import backpack_sending
+from issuer.workflow.integrations import backpack_sending
 from tests.api.oauth_client import Backpack, bearer, make_earner
 from tests.web.conftest import PASSWORD, csrf_from
 

@@ -14,7 +14,7 @@ from alembic import command
 from issuer.db import Database
 from issuer.migrations import alembic_config, current_revision, upgrade
 from issuer.signing.sealing import SecretBox
-from issuer.workflow.webhooks import secret_purpose
+from issuer.workflow.integrations.webhooks import secret_purpose
 from tests.postgres import throwaway_database
 
 SECRET_KEY = "migration-test-secret"  # noqa: S105

@@ -14,8 +14,8 @@ from issuer.domain.actors import SYSTEM
 from issuer.domain.webhooks import RetryPolicy
 from issuer.models import Notice, WebhookDelivery, WebhookEvent
 from issuer.signing.sealing import SecretBox
-from issuer.workflow import webhooks
-from issuer.workflow.delivery import DeliveryRun, deliver_due
+from issuer.workflow.integrations import webhooks
+from issuer.workflow.integrations.delivery import DeliveryRun, deliver_due
 from tests.webhook_receiver import WebhookReceiver
 
 BOX = SecretBox("test-secret")

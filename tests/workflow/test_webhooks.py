@@ -16,8 +16,8 @@ from issuer import create_app
 from issuer.domain.webhooks import RetryPolicy
 from issuer.errors import Conflict
 from issuer.models import Award, Notice, WebhookAttempt, WebhookDelivery, WebhookEvent
-from issuer.workflow import publishing
-from issuer.workflow.delivery import DeliveryRun, deliver_due
+from issuer.workflow.awards import publishing
+from issuer.workflow.integrations.delivery import DeliveryRun, deliver_due
 from tests.conftest import Api
 from tests.webhook_receiver import WebhookReceiver
 

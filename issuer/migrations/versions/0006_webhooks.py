@@ -186,7 +186,7 @@ def downgrade() -> None:
 
 
 # --- notices not yet delivered become award.issued events for PTSB's built-in subscriber -----
-# A frozen copy of the event body of this revision (issuer/workflow/events.py may change later).
+# A frozen copy of the event body of this revision (issuer/workflow/integrations/events.py may change later).
 
 _PENDING_NOTICES = sa.text(
     "SELECT n.id AS notice_id, n.created_at, n.attempts, n.next_attempt_at, n.last_error,"

@@ -27,7 +27,7 @@ subscriptions = sa.table(
 
 
 def webhook_secret_purpose(subscription_id: int) -> str:
-    """The associated data a subscription's secret is sealed under (as issuer/workflow/webhooks.py)."""
+    """The associated data a subscription's secret is sealed under (as issuer/workflow/integrations/webhooks.py)."""
     return f"webhook_subscription:{subscription_id}:secret"
 
 

@@ -1,0 +1,1 @@
+"""People's accounts: sign-in, invitations, password links, tokens and email preferences."""

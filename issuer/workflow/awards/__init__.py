@@ -1,0 +1,1 @@
+"""Completions, awards and everything published for them: documents, keys, status, exports."""

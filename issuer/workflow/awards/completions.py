@@ -1,0 +1,146 @@
+"""Completion: the issuer confirms a passed enrollment and exactly one award results.
+
+Retries with the same ``Idempotency-Key`` get the same award; concurrent confirmations are
+serialised by a row lock on the enrollment (PostgreSQL) or SQLite's write lock, and the unique
+constraint on ``awards.enrollment_id`` is the last line of defence.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from issuer.domain import rubric
+from issuer.domain.credentials import expiry, stack_progress
+from issuer.domain.states import AwardKind, AwardStatus, EnrollmentStatus, Role
+from issuer.errors import Conflict, InvalidTransition, ValidationFailed
+from issuer.models import Award, Earner, Enrollment, Program, ProgramVersion, Stack
+from issuer.openbadges.identity import new_salt
+from issuer.workflow import audit
+from issuer.workflow.awards import publishing
+from issuer.workflow.context import Context
+from issuer.workflow.integrations import events, mail_messages, notices
+from issuer.workflow.learning.enrollments import earned_program_ids, set_status
+from issuer.workflow.learning.reviews import latest_submission, scores_for
+from issuer.workflow.programs import stacks
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass(frozen=True)
+class Completion:
+    award: Award
+    created: bool
+
+
+def complete(ctx: Context, enrollment_id: int, idempotency_key: str) -> Completion:
+    """Confirm a passed enrollment; replaying the same key returns the award already made."""
+    key = _checked_key(idempotency_key)
+    ctx.actor.require_role(Role.ISSUER_ADMIN)
+    enrollment = ctx.get(Enrollment, enrollment_id, lock=True)
+    ctx.actor.require_issuer(ctx.get(Program, enrollment.program_id).issuer_id)
+    existing = ctx.session.scalar(select(Award).where(Award.enrollment_id == enrollment_id))
+    if existing is not None:
+        if existing.idempotency_key == key:
+            return Completion(existing, created=False)
+        raise Conflict("This enrollment already has its award.", code="already_completed")
+    if enrollment.status != EnrollmentStatus.PASSED.value:
+        raise InvalidTransition(
+            f"Only a passed enrollment can be completed; this one is {enrollment.status!r}.",
+            code="not_passed",
+        )
+    award = _program_award(ctx, enrollment, key)
+    set_status(ctx, enrollment, EnrollmentStatus.COMPLETED)
+    _award_stacks(ctx, award)
+    return Completion(award, created=True)
+
+
+def _program_award(ctx: Context, enrollment: Enrollment, key: str) -> Award:
+    version = ctx.get(ProgramVersion, enrollment.program_version_id)
+    submission = latest_submission(ctx, enrollment.id)
+    score = rubric.score_of_record(scores_for(ctx, submission.id)) if submission else None
+    award = _new_award(
+        ctx,
+        kind=AwardKind.PROGRAM,
+        earner_id=enrollment.earner_id,
+        issuer_id=ctx.get(Program, enrollment.program_id).issuer_id,
+        name=version.name,
+        credit_hours=version.credit_hours,
+        validity_days=version.validity_days,
+        enrollment_id=enrollment.id,
+        program_id=enrollment.program_id,
+        program_version_id=version.id,
+        score=score,
+        idempotency_key=key,
+    )
+    return award
+
+
+def _award_stacks(ctx: Context, award: Award) -> None:
+    """Award every stack this completion finishes (once per earner and stack)."""
+    assert award.program_id is not None  # noqa: S101 - program awards always have one
+    earned = earned_program_ids(ctx, award.earner_id)
+    for stack in stacks.stacks_containing(ctx, {award.program_id}):
+        progress = stack_progress(stacks.program_ids(stack), stack.required, earned)
+        if progress.earned and not _has_stack_award(ctx, stack.id, award.earner_id):
+            _stack_award(ctx, stack, award.earner_id)
+
+
+def _stack_award(ctx: Context, stack: Stack, earner_id: int) -> Award:
+    return _new_award(
+        ctx,
+        kind=AwardKind.STACK,
+        earner_id=earner_id,
+        issuer_id=stack.issuer_id,
+        name=stack.name,
+        credit_hours=stack.credit_hours,
+        validity_days=None,
+        stack_id=stack.id,
+    )
+
+
+def _new_award(
+    ctx: Context, *, kind: AwardKind, earner_id: int, validity_days: int | None, **fields: object
+) -> Award:
+    """Insert the award with its PTSB notice, ``award.issued`` event and audit entry, then publish
+    it: all in the same transaction, so a failure anywhere leaves none of them. The earner's name
+    is kept on the award as issued (the signed documents carry it; a later rename must not
+    rewrite the page or certificate)."""
+    award = Award(
+        id=str(uuid.uuid4()),
+        kind=kind.value,
+        issued_at=ctx.now,
+        expires_at=expiry(ctx.now, validity_days),
+        status=AwardStatus.ACTIVE.value,
+        recipient_salt=new_salt(),
+        earner_id=earner_id,
+        earner_name=ctx.get(Earner, earner_id).name,
+        **fields,
+    )
+    ctx.session.add(award)
+    ctx.session.flush()
+    events.award_issued(ctx, award, notices.create_notice(ctx, award))
+    publishing.publish_award(ctx, award)
+    audit.record(ctx, "award.issued", "award", award.id, kind=kind.value, earner_id=award.earner_id)
+    mail_messages.award_issued(ctx, award)
+    return award
+
+
+def _has_stack_award(ctx: Context, stack_id: int, earner_id: int) -> bool:
+    query = select(Award.id).where(Award.stack_id == stack_id, Award.earner_id == earner_id)
+    return ctx.session.scalar(query) is not None
+
+
+def _checked_key(value: str | None) -> str:
+    key = (value or "").strip()
+    if not key:
+        raise ValidationFailed(
+            "The Idempotency-Key header is required.",
+            fields={"Idempotency-Key": "required header"},
+            code="idempotency_key_required",
+        )
+    if len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise ValidationFailed(fields={"Idempotency-Key": "must be 1-255 printable characters"})
+    return key

@@ -1,0 +1,1 @@
+"""What leaves the service: PTSB notices, webhooks, email, backpacks and OAuth grants."""

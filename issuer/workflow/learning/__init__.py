@@ -1,0 +1,1 @@
+"""Earners, enrollments, performance tasks with their evidence, and reviews."""

@@ -1,0 +1,1 @@
+"""Issuers, programs and their approval by PTSB, stacks, the public catalog and spec sheets."""
