@@ -304,6 +304,17 @@ def set_reviewers(ctx: Context, submission_id: int, reviewer_ids: Sequence[int])
     return _view(ctx, cycle)
 
 
+def default_closing_date(ctx: Context) -> date:
+    """The date the open form offers: the end of this month."""
+    return rule.end_of_month(ctx.now.astimezone(UTC).date())
+
+
+def cycle_page(ctx: Context, cycle_id: int) -> tuple[CycleView, list[rule.Reviewer]]:
+    """A cycle with its progress and the issuer's reviewers to reassign among."""
+    view = get_cycle(ctx, cycle_id)
+    return view, _reviewers(ctx, view.issuer_id)
+
+
 def issuer_reviewers(ctx: Context, issuer_id: int) -> list[rule.Reviewer]:
     """The issuer's reviewers (for the reassign form)."""
     _require_reader(ctx, issuer_id)
