@@ -255,7 +255,9 @@ def set_reviewers(ctx: Context, submission_id: int, reviewer_ids: Sequence[int])
     for account_id in wanted:
         reviewer = by_id.get(account_id)
         if reviewer is None:
-            problems.append(f"account {account_id} is not a reviewer of this issuer")
+            account = ctx.session.get(Account, account_id)
+            who = account.email if account is not None else "one of them"
+            problems.append(f"{who} is not a reviewer of this issuer")
         elif rule.is_submitter(reviewer, submitter):
             problems.append(f"{reviewer.email} submitted this work and cannot review it")
     if problems:
