@@ -18,6 +18,7 @@ from issuer.api import (  # noqa: F401 - importing a module declares its routes
     mail,
     programs,
     ptsb,
+    review_cycles,
     stacks,
     verify,
     webhooks,

@@ -78,10 +78,10 @@ def list_enrollments() -> dict[str, Any]:
 @api.route(
     "/submissions",
     "GET",
-    "Submissions you may read; cycle_id answers 422 until review cycles exist",
+    "Submissions you may read; cycle_id keeps those assigned in a review cycle",
     query=(
         QueryParam("status", {"type": "string", "enum": [s.value for s in lists.SubmissionStatus]}),
-        QueryParam("cycle_id", ID, "a review cycle (none exist yet: any value answers 422)"),
+        QueryParam("cycle_id", ID, "a review cycle (an unknown one answers 422)"),
         *PAGE,
     ),
     errors=(401, 403, 422),

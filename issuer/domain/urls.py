@@ -82,6 +82,10 @@ class PublicUrls:
         """The educator's page of one enrollment: status, feedback and the (re)submission form."""
         return f"{self.base}/learning/enrollments/{enrollment_id}"
 
+    def review_queue(self) -> str:
+        """The signed-in reviewer's queue of assigned submissions."""
+        return f"{self.base}/reviews"
+
     def sign_in(self) -> str:
         return f"{self.base}/login"
 

@@ -17,6 +17,7 @@ from issuer.models.mail import MailAttempt, MailMessage, MailPreference, MailSup
 from issuer.models.oauth import OAuthClient, OAuthCode, OAuthToken, ReceivedCredential
 from issuer.models.outbox import Notice
 from issuer.models.programs import Program, ProgramVersion, Stack, StackProgram
+from issuer.models.review_cycles import ReviewAssignment, ReviewCycle
 from issuer.models.webhooks import (
     WebhookAttempt,
     WebhookDelivery,
@@ -49,6 +50,8 @@ __all__ = [
     "PublishedDocument",
     "ReceivedCredential",
     "Review",
+    "ReviewAssignment",
+    "ReviewCycle",
     "SigningKey",
     "Stack",
     "StackProgram",

@@ -193,9 +193,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     from issuer.web.backpack import blueprint as send_to_backpack  # they import csrf from here
     from issuer.web.catalog import blueprint as catalog
+    from issuer.web.cycles import blueprint as review_cycles
     from issuer.web.evidence import blueprint as evidence_files
     from issuer.web.learning import blueprint as learning
     from issuer.web.password_reset import blueprint as password_reset
+    from issuer.web.reviewing import blueprint as reviewing
     from issuer.web.spec_sheet import blueprint as spec_sheet
     from issuer.web.unsubscribe import blueprint as mail_unsubscribe
 
@@ -206,6 +208,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(catalog)
     app.register_blueprint(learning)
     app.register_blueprint(evidence_files)
+    app.register_blueprint(reviewing)
+    app.register_blueprint(review_cycles)
 
 
 SUBMISSION_ENDPOINTS = frozenset({"learning.submit"})

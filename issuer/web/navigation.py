@@ -21,6 +21,8 @@ from issuer.workflow.learning import earners
 
 EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
 EDUCATOR: frozenset[Role | None] = frozenset({Role.EARNER})
+REVIEWER: frozenset[Role | None] = frozenset({Role.REVIEWER})
+FACILITATOR: frozenset[Role | None] = frozenset({Role.ISSUER_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ LINKS: tuple[NavLink, ...] = (
     NavLink("My learning", "/learning", EDUCATOR),
     NavLink("My portfolio", "/portfolio", EDUCATOR),
     NavLink("Connected apps", APPS_PATH, EDUCATOR),
+    NavLink("My review queue", "/reviews", REVIEWER),
+    NavLink("Review cycles", "/console/cycles", FACILITATOR),
     NavLink("Verify a badge", "/verify", EVERYONE),
     NavLink("My account", "/account", EDUCATOR),
 )

@@ -23,7 +23,7 @@ from issuer.models import (
     Submission,
 )
 from issuer.workflow.context import Context
-from issuer.workflow.learning import reviews
+from issuer.workflow.learning import review_cycles, reviews
 from issuer.workflow.learning.earners import find_by_email
 
 T = TypeVar("T")
@@ -98,15 +98,17 @@ def list_submissions(
     limit: int,
     offset: int,
 ) -> Page[Submission]:
-    """Submissions, oldest first, to the same readers as their enrollments. Review cycles do not
-    exist yet, so any ``cycle_id`` names an unknown cycle (422)."""
-    if cycle_id is not None:
-        raise ValidationFailed(fields={"cycle_id": "no review cycle has this id"})
+    """Submissions, oldest first, to the same readers as their enrollments; ``cycle_id`` keeps
+    those assigned in that review cycle (an unknown cycle answers 422)."""
     query = (
         select(Submission)
         .join(Enrollment, Enrollment.id == Submission.enrollment_id)
         .join(Program, Program.id == Enrollment.program_id)
     )
+    if cycle_id is not None:
+        if review_cycles.known_cycle(ctx, cycle_id) is None:
+            raise ValidationFailed(fields={"cycle_id": "no review cycle has this id"})
+        query = query.where(Submission.id.in_(review_cycles.submissions_in(cycle_id)))
     rows = list(ctx.session.scalars(_visible(ctx, query).order_by(Submission.id)))
     if status is not None:
         rows = [s for s in rows if submission_status(ctx, s) is status]

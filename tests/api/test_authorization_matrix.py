@@ -148,6 +148,17 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
         {"admin_b": WRONG_ROLE, "reviewer_b": OTHER_ISSUER, "earner2": WRONG_ROLE},
     ),
     ("POST", "/enrollments/{passed}/complete", None, ISSUER_STAFF_ONLY),
+    ("POST", "/issuers/{a}/review-cycles", {"closes_on": "2099-12-31"}, ISSUER_STAFF_ONLY),
+    ("GET", "/issuers/{a}/review-cycles", None, ISSUER_STAFF_ONLY),
+    ("GET", "/review-cycles/{cycle}", None, ISSUER_STAFF_ONLY),
+    ("POST", "/review-cycles/{cycle}/assign", None, ISSUER_STAFF_ONLY),
+    (
+        "PUT",
+        "/submissions/{submission}/reviewers",
+        {"reviewer_ids": "{reviewer_ids}"},
+        ISSUER_STAFF_ONLY,
+    ),
+    ("GET", "/reviews/queue", None, {"admin_b": WRONG_ROLE, "earner2": WRONG_ROLE}),
     ("GET", "/awards/{award}", None, EARNERS_OWN),
     ("POST", "/awards/{award}/revoke", {"reason": "Hostile"}, ISSUER_STAFF_ONLY),
     ("GET", "/ptsb/notices", None, same(WRONG_ROLE, NOT_PTSB)),
@@ -236,6 +247,14 @@ def world(api: Api, app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
     submission = api.submit(admin_a, api.enrol(admin_a, second, api.earner(admin_a)))
     evidence = _evidence_file(api, admin_a, api.enrol(admin_a, second, api.earner(admin_a)))
     passed, _ = api.passed_enrollment(admin_a, a, third)
+    cycle = api.ok("POST", f"/issuers/{a}/review-cycles", admin_a, {"closes_on": "2099-11-30"})
+    api.ok("POST", f"/review-cycles/{cycle['id']}/assign", admin_a, status=200)
+    reviewer_ids = [
+        r["id"]
+        for r in api.ok("GET", f"/review-cycles/{cycle['id']}", admin_a)["submissions"][0][
+            "reviewers"
+        ]
+    ]
     api.earner(admin_a, email="alan@school.example.org")
     subscription = api.ok(
         "POST",
@@ -268,6 +287,8 @@ def world(api: Api, app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
         "submission": submission,
         "evidence": evidence,
         "passed": passed,
+        "cycle": cycle["id"],
+        "reviewer_ids": reviewer_ids,
         "notice": api.ok("GET", "/ptsb/notices", api.ptsb)["items"][0]["id"],
         "subscription": subscription,
         "bounced": "bounced@a.example.org",

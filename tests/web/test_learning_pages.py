@@ -175,6 +175,18 @@ def test_submission_creates_an_attempt_and_shows_it_in_review(client, api, educa
     assert "In review — three reviewers will score it" in html
 
 
+def test_in_review_names_the_closing_date_of_the_review_cycle(
+    client, api, educator, program, district
+):
+    earner_id, admin = educator
+    issuer_id, _ = district
+    api.ok("POST", f"/issuers/{issuer_id}/review-cycles", admin, {"closes_on": "2099-01-31"})
+    enrollment_id = api.enrol(admin, program, earner_id)
+    _submit(client, enrollment_id)
+    html = client.get("/learning").data.decode()
+    assert "three reviewers will score it by 31 January 2099, when the review cycle closes" in html
+
+
 def test_a_double_posted_submission_does_not_create_two_attempts(client, api, educator, program):
     earner_id, admin = educator
     enrollment_id = api.enrol(admin, program, earner_id)

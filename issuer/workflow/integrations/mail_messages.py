@@ -1,9 +1,11 @@
 """One small function per message of SPEC §9 that a use case sends: each gathers the facts its
 recipient may see (their own name, the program's, the issuer's; never another person's) and queues
-it with ``queue_mail`` in the caller's transaction. Reviewer assignments wait for review cycles."""
+it with ``queue_mail`` in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -65,8 +67,14 @@ def enrollment_confirmed(ctx: Context, enrollment: Enrollment) -> None:
     )
 
 
-def submission_received(ctx: Context, enrollment: Enrollment, submission: Submission) -> None:
-    """The performance task arrived; three reviewers will score it."""
+def submission_received(
+    ctx: Context,
+    enrollment: Enrollment,
+    submission: Submission,
+    closes_on: date | None = None,
+) -> None:
+    """The performance task arrived; three reviewers will score it, in the review cycle closing
+    on ``closes_on`` when an open cycle of the issuer will review it."""
     earner = ctx.get(Earner, enrollment.earner_id)
     version = ctx.get(ProgramVersion, enrollment.program_version_id)
     queue_mail(
@@ -78,8 +86,27 @@ def submission_received(ctx: Context, enrollment: Enrollment, submission: Submis
             "program_name": version.name,
             "attempt": submission.attempt,
             "received_on": submission.created_at,
+            "closes_on": closes_on,
         },
         issuer_id=ctx.get(Program, enrollment.program_id).issuer_id,
+    )
+
+
+def reviewer_assignments(
+    ctx: Context, reviewer: Account, due_on: date, given: Sequence[tuple[str, int]]
+) -> None:
+    """To a reviewer, once per assignment run: what they were given (program and attempt; never
+    the educator), when the cycle closes, and their queue."""
+    queue_mail(
+        ctx,
+        MailKind.REVIEWER_ASSIGNED,
+        reviewer.email,
+        {
+            "given": [{"program_name": name, "attempt": attempt} for name, attempt in given],
+            "due_on": due_on,
+            "queue_url": ctx.urls.review_queue(),
+        },
+        issuer_id=reviewer.issuer_id,
     )
 
 

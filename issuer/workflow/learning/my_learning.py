@@ -13,9 +13,9 @@ from issuer.domain import rubric
 from issuer.domain.credentials import missing_prerequisites
 from issuer.domain.mail import METHOD_WORDS
 from issuer.domain.states import EnrollmentStatus, can_accept_submission
-from issuer.models import Enrollment, ProgramVersion, Submission
+from issuer.models import Enrollment, Program, ProgramVersion, Submission
 from issuer.workflow.context import Context
-from issuer.workflow.learning import earners, enrollments, evidence, reviews
+from issuer.workflow.learning import earners, enrollments, evidence, review_cycles, reviews
 from issuer.workflow.programs import programs
 
 S = EnrollmentStatus
@@ -177,11 +177,23 @@ def _line(ctx: Context, enrollment: Enrollment) -> EnrollmentLine:
         method_words=METHOD_WORDS.get(enrollment.learning_method, enrollment.learning_method),
         status=status.value,
         status_words=STATUS_WORDS[status],
-        next_step=NEXT_STEPS[status],
+        next_step=_next_step(ctx, enrollment, status),
         award_id=award_id,
         enrolled_on=long_date(enrollment.created_at),
         current_step=_STEP_OF_STATUS.get(status),
     )
+
+
+def _next_step(ctx: Context, enrollment: Enrollment, status: EnrollmentStatus) -> str:
+    """The next step in words; in review, with the closing date of the cycle reviewing it."""
+    if status in (S.SUBMITTED, S.IN_REVIEW):
+        latest = reviews.latest_submission(ctx, enrollment.id)
+        issuer_id = ctx.get(Program, enrollment.program_id).issuer_id
+        cycle = review_cycles.cycle_for_submission(ctx, issuer_id, latest) if latest else None
+        if cycle is not None:
+            closes = review_cycles.long_date(cycle.closes_on)
+            return f"{NEXT_STEPS[status]} by {closes}, when the review cycle closes"
+    return NEXT_STEPS[status]
 
 
 def _attempt(ctx: Context, submission: Submission) -> Attempt:

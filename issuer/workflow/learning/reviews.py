@@ -15,7 +15,7 @@ from issuer.models import Enrollment, Program, Review, Submission
 from issuer.workflow import audit
 from issuer.workflow.context import Context
 from issuer.workflow.integrations import mail_messages
-from issuer.workflow.learning import evidence
+from issuer.workflow.learning import evidence, review_cycles
 from issuer.workflow.learning.enrollments import acting_on, get_enrollment, set_status
 
 
@@ -48,17 +48,23 @@ def submit_evidence(
     evidence.attach(ctx, submission, files)
     counted = {"files": len(files)} if files else {}
     audit.record(ctx, "submission.created", "submission", submission.id, attempt=attempt, **counted)
-    mail_messages.submission_received(ctx, enrollment, submission)
+    issuer_id = ctx.get(Program, enrollment.program_id).issuer_id
+    cycle = review_cycles.cycle_for_submission(ctx, issuer_id, submission)
+    mail_messages.submission_received(
+        ctx, enrollment, submission, cycle.closes_on if cycle is not None else None
+    )
     return submission
 
 
 def add_review(ctx: Context, submission_id: int, score: int, feedback: str) -> Review:
-    """One reviewer's score; after the third the median decides ``passed`` or ``needs_revision``."""
+    """One reviewer's score; after the third the median decides ``passed`` or ``needs_revision``.
+    Once the submission has assigned reviewers (a review cycle), only they may score it."""
     ctx.actor.require_role(Role.REVIEWER)
     rubric.check_score(score)
     submission = ctx.get(Submission, submission_id)
     enrollment = ctx.get(Enrollment, submission.enrollment_id, lock=True)
     ctx.actor.require_issuer(ctx.get(Program, enrollment.program_id).issuer_id)
+    review_cycles.check_may_score(ctx, submission, enrollment)
     _check_reviewable(ctx, enrollment, submission)
     scores = scores_for(ctx, submission_id)
     if len(scores) >= rubric.REVIEWS_REQUIRED:
