@@ -21,6 +21,7 @@ from issuer.workflow.learning import earners
 
 EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
 EDUCATOR: frozenset[Role | None] = frozenset({Role.EARNER})
+FACILITATOR: frozenset[Role | None] = frozenset({Role.ISSUER_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class NavLink:
 
 LINKS: tuple[NavLink, ...] = (
     NavLink("Programs", "/programs", EVERYONE),
+    NavLink("Our programs", "/console/programs", FACILITATOR),
+    NavLink("Our stacks", "/console/stacks", FACILITATOR),
     NavLink("My learning", "/learning", EDUCATOR),
     NavLink("My portfolio", "/portfolio", EDUCATOR),
     NavLink("Connected apps", APPS_PATH, EDUCATOR),
