@@ -287,10 +287,16 @@ def stacks_list() -> Any:
     return render_template("authoring/stacks.html", lines=lines)
 
 
-def _stack_form(actor: Actor, form: StackForm, status: int = 200) -> Any:
+def _stack_form(
+    actor: Actor, form: StackForm, status: int = 200, stack_id: int | None = None
+) -> Any:
     choices = pages.read(actor, lambda ctx: authoring.program_choices(ctx))
     return render_template(
-        "authoring/stack_form.html", form=form, errors=form.errors, choices=choices
+        "authoring/stack_form.html",
+        form=form,
+        errors=form.errors,
+        choices=choices,
+        stack_id=stack_id,
     ), status
 
 
@@ -327,4 +333,51 @@ def create_stack() -> Any:
         form.refused(exc)
         return _stack_form(actor, form, 422)
     flash(f"The stack “{form.name}” is created.", "success")
+    return redirect(url_for("authoring.stacks_list"), code=303)
+
+
+def _own_stack(actor: Actor, stack_id: int) -> authoring.StackLine:
+    try:
+        return pages.read(actor, lambda ctx: authoring.our_stack(ctx, stack_id))
+    except NotFound:
+        abort(404, "No such stack among yours.")
+
+
+@blueprint.get("/console/stacks/<int:stack_id>/edit")
+def edit_stack(stack_id: int) -> Any:
+    actor = _facilitator()
+    line = _own_stack(actor, stack_id)
+    if line.awarded:
+        flash(f"“{line.name}” has been earned already, so it can no longer change.", "info")
+        return redirect(url_for("authoring.stacks_list"), code=303)
+    return _stack_form(actor, StackForm.start(line), stack_id=stack_id)
+
+
+@blueprint.post("/console/stacks/<int:stack_id>/edit")
+def save_stack(stack_id: int) -> Any:
+    actor = _facilitator()
+    _own_stack(actor, stack_id)
+    form = StackForm.posted()
+    if form.errors:
+        return _stack_form(actor, form, 422, stack_id)
+    try:
+        pages.write(
+            actor,
+            lambda ctx: stacks.edit_stack(
+                ctx,
+                stack_id,
+                name=form.name,
+                description=form.description,
+                program_ids=form.program_ids,
+                required=form.required,
+                credit_hours=form.credit_hours,
+            ),
+        )
+    except ValidationFailed as exc:
+        form.refused(exc)
+        return _stack_form(actor, form, 422, stack_id)
+    except Conflict as exc:
+        flash(f"{exc.message} Your changes were not saved.", "error")
+        return redirect(url_for("authoring.stacks_list"), code=303)
+    flash(f"The stack “{form.name}” is saved.", "success")
     return redirect(url_for("authoring.stacks_list"), code=303)

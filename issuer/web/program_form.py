@@ -16,7 +16,7 @@ from issuer.api.bodies import checked
 from issuer.domain.rubric import MAX_DESCRIPTOR, RUBRIC_LEVELS, TASK_NEUTRAL_RUBRIC
 from issuer.domain.states import LearningMethod
 from issuer.errors import ValidationFailed
-from issuer.workflow.programs.authoring import ProgramFormValues
+from issuer.workflow.programs.authoring import ProgramFormValues, StackLine
 from issuer.workflow.programs.images import (
     ImageUpload,
     data_url,
@@ -355,6 +355,18 @@ class StackForm:
     @classmethod
     def empty(cls) -> StackForm:
         return cls()
+
+    @classmethod
+    def start(cls, line: StackLine) -> StackForm:
+        return cls(
+            name=line.name,
+            description=line.description,
+            program_ids=list(line.program_ids),
+            places=[str(pid) for pid in line.program_ids],
+            rule="all" if line.all_required else "some",
+            required_text="" if line.all_required else str(line.required),
+            credit_hours_text=line.credit_hours,
+        )
 
     @classmethod
     def posted(cls) -> StackForm:

@@ -563,3 +563,39 @@ def test_a_double_posted_stack_is_created_once(api, client, facilitator):
     second = _stack_post(client, program=[str(program_id)])
     assert second.status_code == 303
     assert _count(client, Stack) == 1
+
+
+def test_a_stack_is_edited_from_its_form(api, client, facilitator):
+    issuer_id, admin = facilitator
+    first = api.program(admin, issuer_id, name="First Badge")["id"]
+    second = api.program(admin, issuer_id, name="Second Badge")["id"]
+    stack_id = api.ok(
+        "POST",
+        "/stacks",
+        admin,
+        {"issuer_id": issuer_id, "name": "Old", "description": "D", "programs": [first]},
+    )["id"]
+    page = client.get(f"/console/stacks/{stack_id}/edit")
+    assert page.status_code == 200 and 'value="Old"' in page.data.decode()
+    response = client.post(
+        f"/console/stacks/{stack_id}/edit",
+        data={
+            "name": "New name",
+            "description": "D",
+            "program": [str(first), str(second)],
+            "rule": "all",
+            "credit_hours": "0",
+            "csrf_token": csrf_from(page.data.decode()),
+        },
+    )
+    assert response.status_code == 303
+    body = api.ok("GET", f"/stacks/{stack_id}", admin, status=200)
+    assert body["name"] == "New name" and body["programs"] == [first, second]
+
+
+def test_another_issuers_stack_cannot_be_opened_for_editing(api, client, facilitator):
+    other_issuer, other_admin = api.issuer("Other District")
+    program_id = api.program(other_admin, other_issuer)["id"]
+    body = {"issuer_id": other_issuer, "name": "S", "description": "D", "programs": [program_id]}
+    stack_id = api.ok("POST", "/stacks", other_admin, body)["id"]
+    assert client.get(f"/console/stacks/{stack_id}/edit").status_code == 404

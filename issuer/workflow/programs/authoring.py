@@ -13,7 +13,7 @@ from sqlalchemy import select
 from issuer.domain.rubric import TASK_NEUTRAL_RUBRIC, rubric_levels
 from issuer.domain.states import ProgramStatus, Role
 from issuer.errors import NotFound
-from issuer.models import Program, ProgramVersion, Stack
+from issuer.models import Award, Program, ProgramVersion, Stack
 from issuer.workflow.context import Context
 from issuer.workflow.programs import programs, stacks
 from issuer.workflow.programs.catalog import hours_text
@@ -107,8 +107,11 @@ class StackLine:
     name: str
     description: str
     programs: list[str]
+    program_ids: list[int]
     required: int
+    all_required: bool
     credit_hours: str
+    awarded: bool  # earned by someone: it can no longer change
 
 
 def _line(version: ProgramVersion, in_force: ProgramVersion | None) -> VersionLine:
@@ -275,14 +278,27 @@ def our_stacks(ctx: Context) -> list[StackLine]:
 
 def _stack_line(ctx: Context, stack: Stack) -> StackLine:
     members = stacks.program_ids(stack)
+    awarded = ctx.session.scalar(select(Award.id).where(Award.stack_id == stack.id).limit(1))
     return StackLine(
         id=stack.id,
         name=stack.name,
         description=stack.description,
         programs=[programs.display_name(ctx, pid) for pid in members],
+        program_ids=members,
         required=stack.required if stack.required is not None else len(members),
+        all_required=stack.required is None,
         credit_hours=hours_text(stack.credit_hours),
+        awarded=awarded is not None,
     )
+
+
+def our_stack(ctx: Context, stack_id: int) -> StackLine:
+    """One of the issuer's stacks; another issuer's (or none) is ``NotFound``."""
+    issuer_id = _issuer_id(ctx)
+    stack = ctx.session.get(Stack, stack_id)
+    if stack is None or stack.issuer_id != issuer_id:
+        raise NotFound(f"No stack with id {stack_id}.", code="stack_not_found")
+    return _stack_line(ctx, stack)
 
 
 def stack_twin(ctx: Context, name: str) -> int | None:
