@@ -43,3 +43,23 @@ def create_stack() -> tuple[dict[str, Any], int]:
 @api.route("/stacks/<int:stack_id>", "GET", "Read a stack", errors=(401, 404))
 def get_stack(stack_id: int) -> dict[str, Any]:
     return read(lambda ctx: present.stack(ctx, stacks.get_stack(ctx, stack_id)))
+
+
+@api.route(
+    "/stacks/<int:stack_id>",
+    "PATCH",
+    "Edit a stack until its first credential is issued",
+    body="stack_update",
+    errors=(401, 403, 404, 409, 422),
+)
+def edit_stack(stack_id: int) -> dict[str, Any]:
+    body = json_body("stack_update")
+    changes: dict[str, Any] = {
+        "name": body.get("name"),
+        "description": body.get("description"),
+        "program_ids": body.get("programs"),
+        "credit_hours": body.get("credit_hours"),
+    }
+    if "required" in body:
+        changes["required"] = body["required"]
+    return write(lambda ctx: present.stack(ctx, stacks.edit_stack(ctx, stack_id, **changes)))

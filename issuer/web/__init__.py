@@ -191,6 +191,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     navigation.init_app(app)  # the navigation fits the role
     app.register_blueprint(blueprint)
+    from issuer.web.authoring import blueprint as authoring
     from issuer.web.backpack import blueprint as send_to_backpack  # they import csrf from here
     from issuer.web.catalog import blueprint as catalog
     from issuer.web.cycles import blueprint as review_cycles
@@ -210,6 +211,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(evidence_files)
     app.register_blueprint(reviewing)
     app.register_blueprint(review_cycles)
+    app.register_blueprint(authoring)
 
 
 SUBMISSION_ENDPOINTS = frozenset({"learning.submit"})

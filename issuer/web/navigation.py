@@ -36,6 +36,8 @@ class NavLink:
 
 LINKS: tuple[NavLink, ...] = (
     NavLink("Programs", "/programs", EVERYONE),
+    NavLink("Our programs", "/console/programs", FACILITATOR),
+    NavLink("Our stacks", "/console/stacks", FACILITATOR),
     NavLink("My learning", "/learning", EDUCATOR),
     NavLink("My portfolio", "/portfolio", EDUCATOR),
     NavLink("Connected apps", APPS_PATH, EDUCATOR),

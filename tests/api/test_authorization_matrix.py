@@ -101,6 +101,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
         ISSUER_STAFF_ONLY,
     ),
     ("GET", "/stacks/{stack}", None, PUBLIC),
+    ("PATCH", "/stacks/{stack}", {"name": "Hijacked"}, ISSUER_STAFF_ONLY),
     (
         "POST",
         "/earners",

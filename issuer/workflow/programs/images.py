@@ -32,9 +32,21 @@ def image_from_data_url(value: str, field: str = "image") -> ImageUpload:
         data = base64.b64decode(match["data"], validate=True)
     except (binascii.Error, ValueError):
         raise ValidationFailed(fields={field: "is not valid base64"}) from None
+    return image_from_bytes(data, field)
+
+
+def image_from_bytes(data: bytes, field: str = "image") -> ImageUpload:
+    """Validate an uploaded file's bytes as a PNG or SVG badge image (a hostile SVG, a
+    decompression bomb or another type is refused); errors name ``field``."""
     try:
         info = validate_badge_image(data)
     except IssuerError as exc:
         fields = {field: exc.message}
         raise ValidationFailed(exc.message, fields=fields, code=exc.code) from None
     return ImageUpload(data=data, media_type=info.mime)
+
+
+def data_url(image: ImageUpload) -> str:
+    """The image as a base64 ``data:`` URL (a page shows a draft's image, or keeps an upload)."""
+    encoded = base64.b64encode(image.data).decode("ascii")
+    return f"data:{image.media_type};base64,{encoded}"

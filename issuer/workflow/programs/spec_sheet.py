@@ -18,6 +18,7 @@ from issuer.workflow.context import Context
 from issuer.workflow.learning import earners
 from issuer.workflow.programs import programs, stacks
 from issuer.workflow.programs.catalog import hours_text
+from issuer.workflow.programs.images import ImageUpload, data_url
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class SpecSheet:
     program_id: int
     version: int
     name: str
-    image_url: str
+    image_url: str | None
     issuer_name: str
     issuer_url: str
     description: str
@@ -70,7 +71,7 @@ class SpecSheet:
     stacks: list[StackEntry]
     rubric: tuple[rubric.RubricLevel, ...]
     passing_level: int
-    approval: Approval
+    approval: Approval | None  # None: a preview of a version not approved yet
     ob2_url: str
     ob3_url: str
 
@@ -81,14 +82,59 @@ def spec_sheet(ctx: Context, program_id: int) -> SpecSheet:
     version = programs.view(ctx, program_id).approved
     if version is None:
         raise NotFound(f"No program with id {program_id}.", code="program_not_found")
+    ob2 = ctx.urls.ob2_program_badge(program.id, version.version)
+    return _sheet(
+        ctx,
+        program,
+        version,
+        image_url=ctx.urls.badge_image(ob2, "png"),
+        approval=Approval(
+            on=day_in_words(version.decided_at) if version.decided_at else "",
+            comment=version.review_comment,
+            endorsement_url=ctx.urls.ob2_endorsement(program.id, version.version),
+        ),
+        ob2_url=ob2,
+        ob3_url=ctx.urls.ob3_program_achievement(program.id, version.version),
+    )
+
+
+def preview_sheet(ctx: Context, program_id: int) -> SpecSheet:
+    """The sheet as the program's newest version would read once approved (a draft, submitted or
+    rejected version): for the issuer's admins and PTSB only, never published. Its image is the
+    uploaded one as a ``data:`` URL (nothing is published yet); no approval, no badge links."""
+    program = ctx.get(Program, program_id)
+    actor = ctx.actor
+    if not (
+        actor.role is Role.PTSB
+        or (actor.role is Role.ISSUER_ADMIN and actor.issuer_id == program.issuer_id)
+    ):
+        raise NotFound(f"No program with id {program_id}.", code="program_not_found")
+    version = programs.view(ctx, program_id).latest
+    image = (
+        data_url(ImageUpload(version.image, version.image_type or "image/png"))
+        if version.image
+        else None
+    )
+    return _sheet(ctx, program, version, image_url=image, approval=None, ob2_url="", ob3_url="")
+
+
+def _sheet(
+    ctx: Context,
+    program: Program,
+    version: ProgramVersion,
+    *,
+    image_url: str | None,
+    approval: Approval | None,
+    ob2_url: str,
+    ob3_url: str,
+) -> SpecSheet:
     issuer = ctx.get(Issuer, program.issuer_id)
     steps = version.next_steps or {}
-    ob2 = ctx.urls.ob2_program_badge(program.id, version.version)
     return SpecSheet(
         program_id=program.id,
         version=version.version,
         name=version.name,
-        image_url=ctx.urls.badge_image(ob2, "png"),
+        image_url=image_url,
         issuer_name=issuer.name,
         issuer_url=issuer.url,
         description=version.description,
@@ -106,13 +152,9 @@ def spec_sheet(ctx: Context, program_id: int) -> SpecSheet:
         stacks=_stacks(ctx, program.id),
         rubric=rubric.rubric_levels(version.rubric),
         passing_level=rubric.PASSING_SCORE,
-        approval=Approval(
-            on=day_in_words(version.decided_at) if version.decided_at else "",
-            comment=version.review_comment,
-            endorsement_url=ctx.urls.ob2_endorsement(program.id, version.version),
-        ),
-        ob2_url=ob2,
-        ob3_url=ctx.urls.ob3_program_achievement(program.id, version.version),
+        approval=approval,
+        ob2_url=ob2_url,
+        ob3_url=ob3_url,
     )
 
 
