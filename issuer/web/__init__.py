@@ -196,6 +196,8 @@ def init_app(app: Flask) -> None:
     from issuer.web.evidence import blueprint as evidence_files
     from issuer.web.learning import blueprint as learning
     from issuer.web.password_reset import blueprint as password_reset
+    from issuer.web.ptsb import blueprint as ptsb
+    from issuer.web.ptsb_license_desk import blueprint as license_desk
     from issuer.web.spec_sheet import blueprint as spec_sheet
     from issuer.web.unsubscribe import blueprint as mail_unsubscribe
 
@@ -206,6 +208,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(catalog)
     app.register_blueprint(learning)
     app.register_blueprint(evidence_files)
+    app.register_blueprint(ptsb)
+    app.register_blueprint(license_desk)
 
 
 SUBMISSION_ENDPOINTS = frozenset({"learning.submit"})

@@ -21,6 +21,7 @@ from issuer.workflow.learning import earners
 
 EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
 EDUCATOR: frozenset[Role | None] = frozenset({Role.EARNER})
+BOARD: frozenset[Role | None] = frozenset({Role.PTSB})
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ LINKS: tuple[NavLink, ...] = (
     NavLink("My learning", "/learning", EDUCATOR),
     NavLink("My portfolio", "/portfolio", EDUCATOR),
     NavLink("Connected apps", APPS_PATH, EDUCATOR),
+    NavLink("Approvals", "/ptsb/approvals", BOARD),
+    NavLink("License desk", "/ptsb/notices", BOARD),
+    NavLink("Educators", "/ptsb/educators", BOARD),
+    NavLink("Issuers", "/ptsb/issuers", BOARD),
     NavLink("Verify a badge", "/verify", EVERYONE),
     NavLink("My account", "/account", EDUCATOR),
 )
