@@ -199,6 +199,32 @@ def test_prerequisites_are_compared_by_name(client, board, api, district):
     assert "PL Foundations" in prerequisites
 
 
+def test_next_steps_alignments_and_rubric_are_compared_readably(client, board, api, district):
+    issuer_id, admin = district
+    program_id = api.approved_program(admin, issuer_id, next_steps={"online": "Module 1 first."})
+    rubric = [
+        {"level": n, "label": f"Level {n}", "descriptor": f"What level {n} shows."}
+        for n in range(1, 5)
+    ]
+    changes = {
+        "next_steps": {"online": "Open the course with code EXIT-42."},
+        "alignments": [{"target_name": "Standard 5", "target_url": "https://std.example.org/5"}],
+        "rubric": rubric,
+    }
+    api.ok("PATCH", f"/programs/{program_id}", admin, changes, status=200)
+    api.ok("POST", f"/programs/{program_id}/submit", admin, status=200)
+    html = client.get(f"/ptsb/approvals/{program_id}").data.decode()
+
+    def row(label: str) -> str:
+        return html.split(f">{label}<", 1)[1].split("</tr>", 1)[0]
+
+    assert "Module 1 first." in row("How it works: Online")
+    assert "EXIT-42" in row("How it works: Online") and "Changed" in row("How it works: Online")
+    assert "Standard 5 (https://std.example.org/5)" in row("Alignments")
+    assert "4 Level 4: What level 4 shows." in row("Rubric") and "Changed" in row("Rubric")
+    assert "Changed" not in row("How it works: Face to face")
+
+
 def test_approving_with_a_comment_approves_the_version(client, board, api, changed_program):
     response = client.post(
         f"/ptsb/approvals/{changed_program}/decision",
