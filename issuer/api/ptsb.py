@@ -22,9 +22,15 @@ api = area("ptsb", "PTSB")
 @api.route(
     "/ptsb/notices",
     "GET",
-    "Completion notices (PTSB)",
+    "Completion notices, oldest first, each with its educator, program and issuer; filtered "
+    "by status and by the educator's name or license number (PTSB)",
     query=(
         QueryParam("status", {"type": "string", "enum": ["pending", "acknowledged"]}),
+        QueryParam(
+            "q",
+            {"type": "string", "maxLength": 200},
+            "The educator's name or license number (part of it, any case).",
+        ),
         QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
         QueryParam("offset", {"type": "integer", "minimum": 0}),
     ),
@@ -32,15 +38,15 @@ api = area("ptsb", "PTSB")
 )
 def list_notices() -> dict[str, Any]:
     status = request.args.get("status") or None
+    q = request.args.get("q")
     limit, offset = page_args()
 
     def run(ctx: Any) -> dict[str, Any]:
-        rows = notices.list_notices(ctx, status)
-        shown = rows[offset : offset + limit]
+        shown, total = notices.notice_page(ctx, status, q, limit=limit, offset=offset)
         states = notices.delivery_states(ctx, [n.award_id for n in shown])
         return {
             "items": [present.listed_notice(ctx, n, states.get(n.award_id)) for n in shown],
-            "total": len(rows),
+            "total": total,
         }
 
     return read(run)

@@ -199,6 +199,8 @@ def init_app(app: Flask) -> None:
     from issuer.web.learning import blueprint as learning
     from issuer.web.password_reset import blueprint as password_reset
     from issuer.web.reviewing import blueprint as reviewing
+    from issuer.web.ptsb import blueprint as ptsb
+    from issuer.web.ptsb_license_desk import blueprint as license_desk
     from issuer.web.spec_sheet import blueprint as spec_sheet
     from issuer.web.unsubscribe import blueprint as mail_unsubscribe
 
@@ -212,6 +214,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reviewing)
     app.register_blueprint(review_cycles)
     app.register_blueprint(authoring)
+    app.register_blueprint(ptsb)
+    app.register_blueprint(license_desk)
 
 
 SUBMISSION_ENDPOINTS = frozenset({"learning.submit"})

@@ -23,6 +23,7 @@ EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
 EDUCATOR: frozenset[Role | None] = frozenset({Role.EARNER})
 REVIEWER: frozenset[Role | None] = frozenset({Role.REVIEWER})
 FACILITATOR: frozenset[Role | None] = frozenset({Role.ISSUER_ADMIN})
+BOARD: frozenset[Role | None] = frozenset({Role.PTSB})
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ LINKS: tuple[NavLink, ...] = (
     NavLink("Connected apps", APPS_PATH, EDUCATOR),
     NavLink("My review queue", "/reviews", REVIEWER),
     NavLink("Review cycles", "/console/cycles", FACILITATOR),
+    NavLink("Approvals", "/ptsb/approvals", BOARD),
+    NavLink("License desk", "/ptsb/notices", BOARD),
+    NavLink("Educators", "/ptsb/educators", BOARD),
+    NavLink("Issuers", "/ptsb/issuers", BOARD),
     NavLink("Verify a badge", "/verify", EVERYONE),
     NavLink("My account", "/account", EDUCATOR),
 )

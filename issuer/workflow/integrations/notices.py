@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 
 from issuer.domain import webhooks
+from issuer.domain.search import search_words
 from issuer.domain.states import Role
 from issuer.errors import Conflict, ValidationFailed
-from issuer.models import Award, Notice, WebhookDelivery, WebhookEvent
+from issuer.models import Award, Earner, Notice, WebhookDelivery, WebhookEvent
 from issuer.workflow import audit
 from issuer.workflow.context import Context
 
@@ -36,14 +37,43 @@ def create_notice(ctx: Context, award: Award) -> Notice:
     return notice
 
 
-def list_notices(ctx: Context, status: str | None = None) -> list[Notice]:
+def list_notices(ctx: Context, status: str | None = None, q: str | None = None) -> list[Notice]:
+    """Every notice (in one status, matching ``q`` as in ``notice_page``), oldest first (PTSB)."""
+    return list(ctx.session.scalars(_notices_query(ctx, status, q)))
+
+
+def notice_page(
+    ctx: Context, status: str | None, q: str | None, *, limit: int, offset: int
+) -> tuple[list[Notice], int]:
+    """One page of notices, oldest first, in one status and matching ``q`` (the educator's name
+    or license number, as on their record or as acknowledged), with how many match in all."""
+    query = _notices_query(ctx, status, q)
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return list(ctx.session.scalars(query.limit(limit).offset(offset))), int(total)
+
+
+def _notices_query(ctx: Context, status: str | None, q: str | None) -> Select[tuple[Notice]]:
     ctx.actor.require_role(Role.PTSB)
     if status not in (None, PENDING, ACKNOWLEDGED):
         raise ValidationFailed(fields={"status": "must be pending or acknowledged"})
-    query = select(Notice).order_by(Notice.id)
+    query = select(Notice).join(Earner, Earner.id == Notice.earner_id).order_by(Notice.id)
     if status:
         query = query.where(Notice.status == status)
-    return list(ctx.session.scalars(query))
+    words = search_words(q)
+    if words:
+        lowered = words.lower()
+        query = query.where(
+            or_(
+                func.lower(Earner.name).contains(lowered, autoescape=True),
+                func.lower(func.coalesce(Earner.license_number, "")).contains(
+                    lowered, autoescape=True
+                ),
+                func.lower(func.coalesce(Notice.license_number, "")).contains(
+                    lowered, autoescape=True
+                ),
+            )
+        )
+    return query
 
 
 def acknowledge(
