@@ -193,6 +193,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     from issuer.web.backpack import blueprint as send_to_backpack  # they import csrf from here
     from issuer.web.catalog import blueprint as catalog
+    from issuer.web.console import blueprint as console
+    from issuer.web.console_earners import blueprint as console_earners
+    from issuer.web.console_integrations import blueprint as console_integrations
     from issuer.web.evidence import blueprint as evidence_files
     from issuer.web.learning import blueprint as learning
     from issuer.web.password_reset import blueprint as password_reset
@@ -206,6 +209,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(catalog)
     app.register_blueprint(learning)
     app.register_blueprint(evidence_files)
+    app.register_blueprint(console)
+    app.register_blueprint(console_earners)
+    app.register_blueprint(console_integrations)
 
 
 SUBMISSION_ENDPOINTS = frozenset({"learning.submit"})

@@ -21,6 +21,7 @@ from issuer.workflow.learning import earners
 
 EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
 EDUCATOR: frozenset[Role | None] = frozenset({Role.EARNER})
+FACILITATOR: frozenset[Role | None] = frozenset({Role.ISSUER_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class NavLink:
 
 
 LINKS: tuple[NavLink, ...] = (
+    NavLink("Console", "/console", FACILITATOR),
+    NavLink("Educators", "/console/earners", FACILITATOR),
+    NavLink("Awards", "/console/awards", FACILITATOR),
     NavLink("Programs", "/programs", EVERYONE),
     NavLink("My learning", "/learning", EDUCATOR),
     NavLink("My portfolio", "/portfolio", EDUCATOR),
