@@ -619,3 +619,10 @@ def test_deleting_a_subscription_asks_first(client, console):
     with _db(client).session() as session:
         assert session.get(WebhookSubscription, subscription_id).deleted_at is not None
     assert "No subscription yet" in _html(client.get("/console/webhooks"))
+
+
+def test_only_the_most_specific_navigation_link_is_current(client, api, console):
+    earner_id = api.earner(console[1])
+    html = _html(client.get(f"/console/earners/{earner_id}"))
+    assert html.count('aria-current="page"') == 1
+    assert re.search(r'href="/console/earners" class="[^"]*usa-current"', html)
