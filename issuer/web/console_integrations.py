@@ -45,6 +45,7 @@ blueprint = Blueprint("console_integrations", __name__, template_folder="templat
 
 IMPORT_SALT = "console-roster-import"
 IMPORT_MAX_AGE = 3600  # seconds between the dry run and the import
+MAX_CARRIED = 450_000  # the signed file must fit a form field (Flask reads 500 kB at most)
 FIELD_WORDS = {
     "email": "Email",
     "name": "Name",
@@ -149,6 +150,11 @@ def _run(actor: Any, text: str, *, dry_run: bool, filename: str) -> Any:
     if dry_run:
         payload = {"issuer": issuer_id, "csv": text, "filename": filename}
         token = _signer().dumps(payload)
+        if len(token) > MAX_CARRIED:
+            return _upload_error(
+                "The file has no problems but is too large to carry to the import step: "
+                "split it into smaller files (or send it to the import API)."
+            )
     else:
         flash(
             f"Imported {len(report.outcomes)} rows: "

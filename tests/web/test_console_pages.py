@@ -18,6 +18,7 @@ from issuer.models import (
     PriorTraining,
     WebhookSubscription,
 )
+from issuer.web import console_integrations
 
 from .conftest import csrf_from, set_password, sign_in
 
@@ -528,6 +529,16 @@ def test_an_import_whose_carried_file_was_altered_is_refused(client, api, consol
     )
     assert response.status_code == 400
     assert "upload it again" in _html(response)
+    assert _count(client, Earner) == 0
+
+
+def test_a_file_too_large_to_carry_to_the_import_step_is_named_after_the_check(
+    client, console, monkeypatch
+):
+    monkeypatch.setattr(console_integrations, "MAX_CARRIED", 10)
+    response = _check(client, "email,name\na@school.example.org,Ann A\n")
+    assert response.status_code == 422
+    assert "too large to carry to the import step" in _html(response)
     assert _count(client, Earner) == 0
 
 
