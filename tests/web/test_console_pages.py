@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -196,6 +197,30 @@ def test_confirm_selected_posted_twice_issues_exactly_one_award_per_enrollment(
     html = _html(client.get(again.headers["Location"]))
     assert "2 enrollments were already confirmed: no second badge was issued." in html
     assert html.count('href="/console/awards/') == 2  # each already-made award is linked
+
+
+def test_confirm_selected_posted_from_two_tabs_at_once_issues_one_award_per_enrollment(
+    app, client, api, console
+):
+    first, _ = _passed(api, console, name="Ann One")
+    second, _ = _passed(api, console, name="Bo Two")
+    tabs = [app.test_client() for _ in range(4)]
+    for tab in tabs:
+        assert sign_in(tab, ADMIN_EMAIL).status_code == 302
+    forms = [{"selected": [str(first), str(second)], "csrf_token": _token(tab)} for tab in tabs]
+    statuses: list[int] = []
+
+    def post(tab, form) -> None:
+        statuses.append(tab.post("/console/completions", data=form).status_code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(tabs, forms, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303] * 4
+    assert _count(client, Award, Award.enrollment_id == first) == 1
+    assert _count(client, Award, Award.enrollment_id == second) == 1
 
 
 def test_a_reposted_row_confirmation_is_answered_kindly_with_the_award(client, api, console):
