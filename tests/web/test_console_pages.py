@@ -662,3 +662,9 @@ def test_only_the_most_specific_navigation_link_is_current(client, api, console)
     html = _html(client.get(f"/console/earners/{earner_id}"))
     assert html.count('aria-current="page"') == 1
     assert re.search(r'href="/console/earners" class="[^"]*usa-current"', html)
+
+
+def test_searched_words_come_back_as_text_never_markup(client, console):
+    for path in ("/console/earners", "/console/awards"):
+        html = _html(client.get(path, query_string={"q": '<img src=x onerror="alert(1)">'}))
+        assert "<img src=x" not in html and "&lt;img src=x" in html
