@@ -38,7 +38,7 @@ _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
 def import_roster(issuer_id: int) -> dict[str, Any]:
     dry_run = _flag("dry_run")
     read(lambda ctx: bulk_import.require_importer(ctx, issuer_id))  # before reading a big file
-    rows = _schema_checked(_roster())
+    rows = schema_checked(_roster())
     return write(
         lambda ctx: present.import_report(
             bulk_import.import_roster(ctx, issuer_id, rows, dry_run=dry_run)
@@ -60,7 +60,7 @@ def _roster() -> roster.Roster:
     raise UnsupportedMediaType("Send the rows as text/csv or application/json.")
 
 
-def _schema_checked(read_roster: roster.Roster) -> roster.Roster:
+def schema_checked(read_roster: roster.Roster) -> roster.Roster:
     """Each row against the row schema; a row with problems is reported, not imported."""
     checked = roster.Roster(read_roster.position_name, problems=list(read_roster.problems))
     for row in read_roster.rows:

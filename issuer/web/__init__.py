@@ -195,6 +195,9 @@ def init_app(app: Flask) -> None:
     from issuer.web.backpack import blueprint as send_to_backpack  # they import csrf from here
     from issuer.web.catalog import blueprint as catalog
     from issuer.web.cycles import blueprint as review_cycles
+    from issuer.web.console import blueprint as console
+    from issuer.web.console_earners import blueprint as console_earners
+    from issuer.web.console_integrations import blueprint as console_integrations
     from issuer.web.evidence import blueprint as evidence_files
     from issuer.web.learning import blueprint as learning
     from issuer.web.password_reset import blueprint as password_reset
@@ -216,6 +219,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(authoring)
     app.register_blueprint(ptsb)
     app.register_blueprint(license_desk)
+    app.register_blueprint(console)
+    app.register_blueprint(console_earners)
+    app.register_blueprint(console_integrations)
 
 
 SUBMISSION_ENDPOINTS = frozenset({"learning.submit"})

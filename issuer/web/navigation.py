@@ -36,6 +36,9 @@ class NavLink:
 
 
 LINKS: tuple[NavLink, ...] = (
+    NavLink("Console", "/console", FACILITATOR),
+    NavLink("Educators", "/console/earners", FACILITATOR),
+    NavLink("Awards", "/console/awards", FACILITATOR),
     NavLink("Programs", "/programs", EVERYONE),
     NavLink("Our programs", "/console/programs", FACILITATOR),
     NavLink("Our stacks", "/console/stacks", FACILITATOR),
@@ -65,11 +68,12 @@ class ShownLink:
 def links_for(actor: Actor | None, served: Callable[[str], bool], here: str) -> list[ShownLink]:
     """The links ``actor`` (None: a visitor) may open, among the paths this build serves."""
     role = None if actor is None else actor.role
-    return [
-        ShownLink(link.label, link.path, here == link.path or here.startswith(link.path + "/"))
-        for link in LINKS
-        if role in link.roles and served(link.path)
-    ]
+    shown = [link for link in LINKS if role in link.roles and served(link.path)]
+    # The page is under the link with the longest matching path ("/console/earners/7" is under
+    # "Educators", not also under "Console").
+    under = [link.path for link in shown if here == link.path or here.startswith(link.path + "/")]
+    current = max(under, key=len, default=None)
+    return [ShownLink(link.label, link.path, link.path == current) for link in shown]
 
 
 def _served_by(app: Flask) -> Callable[[str], bool]:
