@@ -194,16 +194,16 @@ def init_app(app: Flask) -> None:
     from issuer.web.authoring import blueprint as authoring
     from issuer.web.backpack import blueprint as send_to_backpack  # they import csrf from here
     from issuer.web.catalog import blueprint as catalog
-    from issuer.web.cycles import blueprint as review_cycles
     from issuer.web.console import blueprint as console
     from issuer.web.console_earners import blueprint as console_earners
     from issuer.web.console_integrations import blueprint as console_integrations
+    from issuer.web.cycles import blueprint as review_cycles
     from issuer.web.evidence import blueprint as evidence_files
     from issuer.web.learning import blueprint as learning
     from issuer.web.password_reset import blueprint as password_reset
-    from issuer.web.reviewing import blueprint as reviewing
     from issuer.web.ptsb import blueprint as ptsb
     from issuer.web.ptsb_license_desk import blueprint as license_desk
+    from issuer.web.reviewing import blueprint as reviewing
     from issuer.web.spec_sheet import blueprint as spec_sheet
     from issuer.web.unsubscribe import blueprint as mail_unsubscribe
 

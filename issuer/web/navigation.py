@@ -36,21 +36,21 @@ class NavLink:
 
 
 LINKS: tuple[NavLink, ...] = (
-    NavLink("Console", "/console", FACILITATOR),
-    NavLink("Educators", "/console/earners", FACILITATOR),
-    NavLink("Awards", "/console/awards", FACILITATOR),
     NavLink("Programs", "/programs", EVERYONE),
+    NavLink("Console", "/console", FACILITATOR),
     NavLink("Our programs", "/console/programs", FACILITATOR),
     NavLink("Our stacks", "/console/stacks", FACILITATOR),
-    NavLink("My learning", "/learning", EDUCATOR),
-    NavLink("My portfolio", "/portfolio", EDUCATOR),
-    NavLink("Connected apps", APPS_PATH, EDUCATOR),
-    NavLink("My review queue", "/reviews", REVIEWER),
     NavLink("Review cycles", "/console/cycles", FACILITATOR),
+    NavLink("Educators", "/console/earners", FACILITATOR),
+    NavLink("Awards", "/console/awards", FACILITATOR),
+    NavLink("My review queue", "/reviews", REVIEWER),
     NavLink("Approvals", "/ptsb/approvals", BOARD),
     NavLink("License desk", "/ptsb/notices", BOARD),
     NavLink("Educators", "/ptsb/educators", BOARD),
     NavLink("Issuers", "/ptsb/issuers", BOARD),
+    NavLink("My learning", "/learning", EDUCATOR),
+    NavLink("My portfolio", "/portfolio", EDUCATOR),
+    NavLink("Connected apps", APPS_PATH, EDUCATOR),
     NavLink("Verify a badge", "/verify", EVERYONE),
     NavLink("My account", "/account", EDUCATOR),
 )
