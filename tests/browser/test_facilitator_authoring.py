@@ -41,9 +41,14 @@ def _path(browser) -> str:
 
 
 def _main(browser) -> str:
+    """The page's main text; "" while the page is being replaced (wait_for then asks again)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    return browser.find_element(By.TAG_NAME, "main").text
+    try:
+        return browser.find_element(By.TAG_NAME, "main").text
+    except (StaleElementReferenceException, NoSuchElementException):
+        return ""
 
 
 def _type(browser, element_id: str, text: str, clear: bool = False) -> None:

@@ -599,3 +599,16 @@ def test_another_issuers_stack_cannot_be_opened_for_editing(api, client, facilit
     body = {"issuer_id": other_issuer, "name": "S", "description": "D", "programs": [program_id]}
     stack_id = api.ok("POST", "/stacks", other_admin, body)["id"]
     assert client.get(f"/console/stacks/{stack_id}/edit").status_code == 404
+
+
+def test_a_refused_edit_of_an_approved_program_keeps_the_values_and_makes_no_version(
+    api, client, facilitator
+):
+    issuer_id, admin = facilitator
+    program_id = api.approved_program(admin, issuer_id)
+    response = _edit(client, program_id, name="", criteria="Changed criteria.")
+    assert response.status_code == 422
+    html = response.data.decode()
+    assert 'id="name-error"' in html and "Changed criteria." in html
+    assert "Saving creates version 2" in html
+    assert _versions(client, program_id) == [(1, "approved", "Formative Assessment")]
