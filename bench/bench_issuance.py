@@ -41,6 +41,7 @@ def make_app(workdir: Path):
         database_url=_database_url(url),
         instance_dir=workdir,
         keys_dir=workdir / "keys",
+        secret_key="bench-" + uuid.uuid4().hex * 2,
     )
     if url:
         reset_postgres(settings.database_url)

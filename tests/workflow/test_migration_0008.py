@@ -172,7 +172,7 @@ def test_upgrade_to_the_newest_revision_keeps_every_row_and_starts_an_empty_outb
     at_0007, tmp_path
 ):
     upgrade(at_0007, tmp_path, secret_key=SECRET_KEY)
-    assert current_revision(at_0007) == "0010"
+    assert current_revision(at_0007) == "0012"
     with at_0007.engine.connect() as conn:
         award = conn.execute(sa.text("SELECT name, earner_name FROM awards")).one()
         assert tuple(award) == ("Formative Assessment", "Ada Teacher")
