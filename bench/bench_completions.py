@@ -6,7 +6,9 @@ the real API and clones as many passed enrollments as the run completes (earner,
 submission, three reviews), starts gunicorn (``--workers`` sync workers, default 2) on it, warms
 each worker up, then ``--clients`` threads (default 8), each with its own keep-alive connection,
 complete every enrollment once. Printed per run: awards/s (completed awards / wall time), p50,
-p95 and p99 latency; then the median of the runs.
+p95 and p99 latency, and the CPU time the server side used per award (gunicorn master and
+workers plus the PostgreSQL backends of the run's database, from /proc: what the award costs,
+whatever else loads the machine); then the median of the runs.
 
 ``--peer DIR`` runs the same measurement against another source tree (e.g. the code before a
 change, ``git archive <commit> | tar -x -C DIR``) in the same session, runs taking turns, so the
@@ -175,6 +177,32 @@ def complete_all(port: int, admin: str, enrollments: list[int], clients: int) ->
     return latencies
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes used so far (from /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(gunicorn: Any, database: str) -> list[int]:
+    """The gunicorn master and workers, and the PostgreSQL backends serving this database."""
+    children = Path(f"/proc/{gunicorn.pid}/task/{gunicorn.pid}/children").read_text().split()
+    name = database.rsplit("/", 1)[1]
+    backends = subprocess.run(
+        ["psql", f"{SERVER}/postgres", "-At", "-c"]
+        + [f"SELECT pid FROM pg_stat_activity WHERE datname = '{name}'"],  # noqa: S608 - our own generated name
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return [gunicorn.pid, *map(int, children), *map(int, backends)]
+
+
 def one_run(tree: Path, args: argparse.Namespace) -> dict[str, float]:
     name = f"bench_completions_{uuid.uuid4().hex[:10]}"
     admin_sql(f'CREATE DATABASE "{name}"')
@@ -187,9 +215,12 @@ def one_run(tree: Path, args: argparse.Namespace) -> dict[str, float]:
         process, port = start_gunicorn(tree, database, workdir, args.workers)
         admin = str(seeded["admin"])
         complete_all(port, admin, enrollments[: args.warmup], args.clients)
+        pids = server_pids(process, database)
+        cpu_before = cpu_seconds(pids)
         started = time.perf_counter()
         latencies = complete_all(port, admin, enrollments[args.warmup :], args.clients)
         elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(pids) - cpu_before
     finally:
         if process is not None:
             process.send_signal(signal.SIGTERM)
@@ -202,13 +233,14 @@ def one_run(tree: Path, args: argparse.Namespace) -> dict[str, float]:
         "p50_ms": 1000 * statistics.median(latencies),
         "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))],
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "cpu_ms": 1000 * cpu / len(latencies),
     }
 
 
 def line(label: str, result: dict[str, float]) -> str:
     return (
         f"{label:>8} {result['awards_per_s']:>9.1f} {result['p50_ms']:>8.1f}"
-        f" {result['p95_ms']:>8.1f} {result['p99_ms']:>8.1f}"
+        f" {result['p95_ms']:>8.1f} {result['p99_ms']:>8.1f} {result['cpu_ms']:>11.1f}"
     )
 
 
@@ -239,7 +271,9 @@ def main() -> None:
             }
         )
     )
-    print(f"{'run':>8} {'awards/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    print(
+        f"{'run':>8} {'awards/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'CPU ms/award':>11}"
+    )
     results: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
     for number in range(args.repeat):
         for label, tree in trees if number % 2 == 0 else trees[::-1]:

@@ -129,9 +129,9 @@ def fill_awards(db: Any, template: dict[str, Any], count: int) -> None:
                     }
                     for award_id in award_ids
                     for suffix, body in (
-                        ("", b"{}" * 400),
-                        (".png", b"\x89PNG" * 5000),
-                        (".jws", b"x" * 1200),
+                        ("", b"{}" * 200),
+                        (".png", b"\x89PNG" * 200),
+                        (".jws", b"x" * 600),
                     )
                 ],
             )
