@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_completions import cpu_seconds  # noqa: E402
 from seeding import clone_passed_enrollments, fill_awards  # noqa: E402
 
 from tests.conftest import Api  # noqa: E402 - the same workflow script the tests use
@@ -68,13 +69,38 @@ def passed_enrollments(app, template_id: int, count: int) -> list[int]:
     return clone_passed_enrollments(app.extensions["issuer.services"].db, template_id, count)
 
 
-def time_completions(api: Api, admin: str, enrollments: list[int]) -> list[float]:
+def time_completions(app, api: Api, admin: str, enrollments: list[int]) -> dict[str, float]:
+    """Median wall time, and per award: SQL statements and CPU time (this process, where the app
+    runs, plus the database server's backends on PostgreSQL), which the machine's load does not
+    change."""
+    from sqlalchemy import event, text
+
+    engine = app.extensions["issuer.services"].db.engine
+    statements = [0]
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    backends: list[int] = []
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            backends = list(connection.execute(text(query)).scalars())
+    event.listen(engine, "before_cursor_execute", count)
     times = []
+    cpu = time.process_time() + cpu_seconds(backends)
     for enrollment_id in enrollments:
         started = time.perf_counter()
         api.complete(admin, enrollment_id)
         times.append(time.perf_counter() - started)
-    return times
+    cpu = time.process_time() + cpu_seconds(backends) - cpu
+    event.remove(engine, "before_cursor_execute", count)
+    return {
+        "median": statistics.median(times),
+        "rate": 1 / statistics.mean(times),
+        "statements": statements[0] / len(enrollments),
+        "cpu": cpu / len(enrollments),
+    }
 
 
 def bare_work_seconds(repeat: int = 20) -> float:
@@ -128,18 +154,27 @@ def main() -> None:
     for size in (s for s in SIZES if s <= args.max):
         fill_awards(db, template, max(size - have, 0))
         have = max(have, size)
-        times = time_completions(api, admin, passed_enrollments(app, template_id, args.per_size))
+        timed = time_completions(
+            app, api, admin, passed_enrollments(app, template_id, args.per_size)
+        )
         have += args.per_size
-        rows.append((size, statistics.median(times), 1 / statistics.mean(times)))
+        rows.append((size, timed))
     db = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
     print(
         json.dumps({"database": db, "per_size": args.per_size, "load_average": os.getloadavg()[0]})
     )
     print(f"bare sign+bake of one award (peer): {floor * 1000:.2f} ms")
-    print(f"{'awards':>8} {'median ms':>10} {'awards/s':>9} {'x bare':>7} {'x at 10':>8}")
-    for size, median, rate in rows:
+    print(
+        f"{'awards':>8} {'median ms':>10} {'awards/s':>9} {'x bare':>7} {'x at 10':>8}"
+        f" {'SQL/award':>10} {'CPU ms/award':>13} {'CPU x at 10':>12}"
+    )
+    first_row = rows[0][1]
+    for size, timed in rows:
         print(
-            f"{size:>8} {median * 1000:>10.1f} {rate:>9.1f} {median / floor:>7.1f} {median / rows[0][1]:>8.2f}"
+            f"{size:>8} {timed['median'] * 1000:>10.1f} {timed['rate']:>9.1f}"
+            f" {timed['median'] / floor:>7.1f} {timed['median'] / first_row['median']:>8.2f}"
+            f" {timed['statements']:>10.1f} {timed['cpu'] * 1000:>13.1f}"
+            f" {timed['cpu'] / first_row['cpu']:>12.2f}"
         )
     app.extensions["issuer.services"].db.dispose()
 
