@@ -76,7 +76,9 @@ def claim_index(ctx: Context, issuer: Issuer, publish_list: PublishList) -> tupl
     full (or when it has none yet). Raises Conflict(code="status_list_full") only if claims keep
     failing (``CLAIM_ATTEMPTS``), which a working database never does."""
     for _ in range(CLAIM_ATTEMPTS):
-        claimed = _in_own_transaction(ctx, lambda c: _take_next_position(c, issuer.id))
+        claimed = _in_own_transaction(
+            ctx, lambda c: _take_next_position(c, issuer.id), autocommit=True
+        )
         if claimed is None:
             _in_own_transaction(ctx, lambda c: _open_next_list(c, issuer, publish_list))
             continue
@@ -87,12 +89,17 @@ def claim_index(ctx: Context, issuer: Issuer, publish_list: PublishList) -> tupl
     raise Conflict("No status list index could be taken; retry.", code="status_list_full")
 
 
-def _in_own_transaction(ctx: Context, work: Callable[[Context], Any]) -> Any:
+def _in_own_transaction(
+    ctx: Context, work: Callable[[Context], Any], *, autocommit: bool = False
+) -> Any:
     """Run ``work`` in a short transaction of its own on PostgreSQL (committed at once, so the
-    list row is locked only for that instant); on SQLite in the caller's transaction."""
+    list row is locked only for that instant; ``autocommit`` for one statement, which then needs
+    no BEGIN and COMMIT round trips); on SQLite in the caller's transaction."""
     bind = ctx.session.get_bind()
     if bind.dialect.name == "sqlite":
         return work(ctx)
+    if autocommit:
+        bind = bind.execution_options(isolation_level="AUTOCOMMIT")
     with Session(bind, expire_on_commit=False) as session:
         result = work(dataclasses.replace(ctx, session=session, memo={}, _held=[]))
         session.commit()
