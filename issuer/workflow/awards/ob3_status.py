@@ -76,9 +76,7 @@ def claim_index(ctx: Context, issuer: Issuer, publish_list: PublishList) -> tupl
     full (or when it has none yet). Raises Conflict(code="status_list_full") only if claims keep
     failing (``CLAIM_ATTEMPTS``), which a working database never does."""
     for _ in range(CLAIM_ATTEMPTS):
-        claimed = _in_own_transaction(
-            ctx, lambda c: _take_next_position(c, issuer.id), autocommit=True
-        )
+        claimed = _take_next_position(ctx, issuer.id)
         if claimed is None:
             _in_own_transaction(ctx, lambda c: _open_next_list(c, issuer, publish_list))
             continue
@@ -89,17 +87,12 @@ def claim_index(ctx: Context, issuer: Issuer, publish_list: PublishList) -> tupl
     raise Conflict("No status list index could be taken; retry.", code="status_list_full")
 
 
-def _in_own_transaction(
-    ctx: Context, work: Callable[[Context], Any], *, autocommit: bool = False
-) -> Any:
-    """Run ``work`` in a short transaction of its own on PostgreSQL (committed at once, so the
-    list row is locked only for that instant; ``autocommit`` for one statement, which then needs
-    no BEGIN and COMMIT round trips); on SQLite in the caller's transaction."""
+def _in_own_transaction(ctx: Context, work: Callable[[Context], Any]) -> Any:
+    """Run ``work`` in a short transaction of its own on PostgreSQL (committed at once, so what
+    it locks is locked only for that instant); on SQLite in the caller's transaction."""
     bind = ctx.session.get_bind()
     if bind.dialect.name == "sqlite":
         return work(ctx)
-    if autocommit:
-        bind = bind.execution_options(isolation_level="AUTOCOMMIT")
     with Session(bind, expire_on_commit=False) as session:
         result = work(dataclasses.replace(ctx, session=session, memo={}, _held=[]))
         session.commit()
@@ -107,6 +100,9 @@ def _in_own_transaction(
 
 
 def _take_next_position(ctx: Context, issuer_id: int) -> Claimed | None:
+    """Take the newest list's next position: one statement, on PostgreSQL an autocommit one on a
+    connection of its own (no session, no BEGIN or COMMIT round trip); None when that list is
+    full or the issuer has none."""
     newest = (
         select(StatusList.id)
         .where(StatusList.issuer_id == issuer_id)
@@ -114,8 +110,8 @@ def _take_next_position(ctx: Context, issuer_id: int) -> Claimed | None:
         .limit(1)
         .scalar_subquery()
     )
-    row = ctx.session.execute(
-        update(StatusList)
+    statement = (
+        update(StatusList.__table__)
         .where(StatusList.id == newest, StatusList.allocated < StatusList.capacity)
         .values(allocated=StatusList.allocated + 1)
         .returning(
@@ -125,8 +121,14 @@ def _take_next_position(ctx: Context, issuer_id: int) -> Claimed | None:
             StatusList.permutation_key,
             StatusList.legacy,
         )
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+    )
+    bind = ctx.session.get_bind()
+    if bind.dialect.name == "sqlite":
+        row = ctx.session.execute(statement).one_or_none()
+    else:
+        with bind.connect() as connection:
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            row = autocommit.execute(statement).one_or_none()
     if row is None:
         return None
     number, allocated, capacity, key, legacy = row
