@@ -18,8 +18,8 @@ recipient hash, status index and dates. Timed per credential, pinned to one CPU:
 
 Before timing, the proofs of all three signers are checked byte-identical (same key, same date).
 Rounds take turns (ours, plain, node, verify) so a busy moment on the machine hits all of them;
-each figure is the best round. Targets (issue 4): ours at least 2x node; verify no slower than
-issuance.
+each figure is the best round. Targets: ours at least 15x node (issue 14; issue 4 asked 2x);
+verify no slower than issuance.
 """
 
 from __future__ import annotations
@@ -258,7 +258,10 @@ def report(args: argparse.Namespace, best: dict[str, float], size: int) -> None:
     for name, label in labels.items():
         print(f"{label:>28} {best[name] * 1e3:>14.2f} {1 / best[name]:>11.0f}")
     ratio = best["node"] / best["ours"]
-    print(f"ours vs node: {ratio:.1f}x faster ({'PASS' if ratio >= 2 else 'FAIL'}: target >= 2x)")
+    print(
+        f"ours vs node: {ratio:.1f}x faster ({'PASS' if ratio >= 15 else 'FAIL'}: target >= 15x,"
+        f" issue 14; issue 4 asked >= 2x: {'PASS' if ratio >= 2 else 'FAIL'})"
+    )
     print(f"cached vs plain pyld: {best['plain'] / best['ours']:.1f}x")
     fast_verify = best["verify"] <= best["ours"]
     print(

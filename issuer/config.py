@@ -68,6 +68,10 @@ class Settings:
     smtp_timeout: float = 10.0
     smtp_ca_file: Path | None = None  # a CA bundle to trust instead of the system's
     mail_from: str = ""  # default badges@<BASE_URL host>
+    # How many credentials of one issuer one Bitstring Status List holds before the next list
+    # opens (STATUS_LIST_CAPACITY, 1..131072; the published list is always 131,072 bits). Only
+    # tests lower it, to reach the rollover with a few awards.
+    status_list_capacity: int = 131072
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -83,6 +87,8 @@ class Settings:
             host = urlsplit(self.base_url).hostname or "localhost"
             object.__setattr__(self, "mail_from", f"badges@{host}")
         _check_smtp(self)
+        if not 1 <= self.status_list_capacity <= 131072:
+            raise ConfigError("STATUS_LIST_CAPACITY must be between 1 and 131072")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -134,6 +140,11 @@ class Settings:
             ),
             upload_max_files=_count(
                 "UPLOAD_MAX_FILES", env.get("UPLOAD_MAX_FILES"), defaults.upload_max_files
+            ),
+            status_list_capacity=_count(
+                "STATUS_LIST_CAPACITY",
+                env.get("STATUS_LIST_CAPACITY"),
+                defaults.status_list_capacity,
             ),
         )
 

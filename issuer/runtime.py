@@ -59,6 +59,7 @@ class Services:
             secret_key=self.settings.secret_key,
             publishers=self.publishers,
             uploads=self.uploads,
+            status_list_capacity=self.settings.status_list_capacity,
         )
 
     @property

@@ -56,8 +56,10 @@ class PublicUrls:
     def ob3_credential(self, award_id: str) -> str:
         return f"{self.base}/ob3/credentials/{award_id}"
 
-    def ob3_status_list(self, issuer_id: int) -> str:
-        return f"{self.base}/ob3/issuers/{issuer_id}/status"
+    def ob3_status_list(self, issuer_id: int, number: int = 1) -> str:
+        """The issuer's Bitstring Status List ``number`` (the first keeps its original path)."""
+        first = f"{self.base}/ob3/issuers/{issuer_id}/status"
+        return first if number == 1 else f"{first}/{number}"
 
     # People-facing pages
     def path(self, url: str) -> str:

@@ -2,7 +2,7 @@
 
 from issuer.models.accounts import Account, LoginAttempt
 from issuer.models.audit import AuditEntry
-from issuer.models.awards import Award, PublishedDocument
+from issuer.models.awards import Award, PublishedDocument, StatusList
 from issuer.models.backpacks import BackpackConnection, BackpackRegistration
 from issuer.models.enrollments import (
     Earner,
@@ -55,6 +55,7 @@ __all__ = [
     "SigningKey",
     "Stack",
     "StackProgram",
+    "StatusList",
     "Submission",
     "WebhookAttempt",
     "WebhookDelivery",

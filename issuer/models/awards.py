@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
@@ -18,8 +27,14 @@ class Award(Base):
     __tablename__ = "awards"
     __table_args__ = (
         UniqueConstraint("stack_id", "earner_id"),
-        # OB 3.0 status list bits: one award per index and issuer, never reused (random draws).
-        Index("ix_awards_issuer_id_status_index", "issuer_id", "status_index", unique=True),
+        # OB 3.0 status list bits: one award per index of each of its issuer's lists, never reused.
+        Index(
+            "ix_awards_issuer_id_status_list_status_index",
+            "issuer_id",
+            "status_list",
+            "status_index",
+            unique=True,
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -48,6 +63,31 @@ class Award(Base):
     recipient_salt: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     status_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Which of the issuer's Bitstring Status Lists holds ``status_index`` (1 = the first list).
+    status_list: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class StatusList(Base):
+    """One of an issuer's Bitstring Status Lists and how far its indexes are handed out.
+
+    Indexes are handed out in the order of a keyed permutation of ``0..capacity-1`` (so the
+    published index does not say in which order credentials were issued): position
+    ``allocated`` is the next one. When every position is out the issuer's next list opens.
+    ``legacy``: the list's first indexes were drawn at random before this table existed, so a
+    permuted index is checked against the awards before it is handed out.
+    """
+
+    __tablename__ = "status_lists"
+    __table_args__ = (UniqueConstraint("issuer_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    allocated: Mapped[int] = mapped_column(Integer)
+    permutation_key: Mapped[str] = mapped_column(String(64))
+    legacy: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PublishedDocument(Base):

@@ -17,6 +17,7 @@ from issuer.evidence import EvidenceStore
 from issuer.workflow.awards.keyring import KeyRing
 
 T = TypeVar("T", bound=Base)
+T2 = TypeVar("T2")
 
 
 @dataclass
@@ -35,6 +36,14 @@ class Context:
     # Where evidence files live (UPLOADS_DIR) and their limits; None where no use case needs them.
     uploads: EvidenceStore | None = None
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # How many credentials one Bitstring Status List holds before the issuer's next list opens
+    # (STATUS_LIST_CAPACITY; a test-only smaller value exercises the rollover).
+    status_list_capacity: int = 131072
+    # Facts read once per unit of work (an award's facts, an issuer's active keys, ...).
+    memo: dict[Any, Any] = field(default_factory=dict)
+    # Rows loaded through ``get``, held so that the session's weak identity map keeps them: a
+    # second ``get`` of the same row in this unit of work is then answered without a query.
+    _held: list[Any] = field(default_factory=list, repr=False)
 
     def get(self, model: type[T], ident: object, *, lock: bool = False, what: str = "") -> T:
         """Load a row by primary key or raise ``NotFound``; ``lock`` takes a row lock (PostgreSQL)."""
@@ -42,4 +51,15 @@ class Context:
         if row is None:
             label = what or model.__name__.lower()
             raise NotFound(f"No {label} with id {ident}.", code=f"{label}_not_found")
+        self._held.append(row)
         return row
+
+    def hold(self, rows: Sequence[Any]) -> None:
+        """Keep ``rows`` for the unit of work, so a later ``session.get`` of one needs no query."""
+        self._held.extend(rows)
+
+    def remember(self, key: Any, make: Callable[[], T2]) -> T2:
+        """``make()``'s value, computed once per unit of work under ``key``."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]  # type: ignore[no-any-return]

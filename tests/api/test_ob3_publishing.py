@@ -13,13 +13,10 @@ import pytest
 from jsonschema import validators
 
 from issuer.baking import Keyword, unbake_png, unbake_svg
-from issuer.domain.actors import SYSTEM
-from issuer.models import Award
 from issuer.openbadges.v3.status import LIST_LENGTH, decode_status_list, is_set
 from issuer.signing.data_integrity import verify_data_integrity
 from issuer.signing.jws import peek_compact, verify_compact
 from issuer.signing.keys import public_key_from_jwk, public_key_from_multibase
-from issuer.workflow.awards import ob3_status
 from tests.vendored import ob3_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -356,26 +353,3 @@ def test_endorsement_and_profile_validate_against_1edtech_schemas(client, creden
     endorsement = credential["credentialSubject"]["achievement"]["endorsement"][0]
     assert_valid(official("endorsementcredential.json"), endorsement)
     assert_valid(official("profile.json"), doc(client, credential["issuer"]["id"]))
-
-
-@pytest.mark.parametrize("precheck", [True, False], ids=["seen-taken", "lost-the-race"])
-def test_a_drawn_index_that_is_taken_is_drawn_again(
-    app, api, district, program, credential, monkeypatch, precheck
-):
-    """Taken indexes are skipped; a race lost on the unique index retries in a savepoint."""
-    issuer_id, admin = district
-    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program)
-    second_id = api.complete(admin, enrollment_id)["id"]
-    taken = int(credential["credentialStatus"]["statusListIndex"])
-    if not precheck:
-        monkeypatch.setattr(ob3_status, "_taken", lambda *args: False)
-    draws = iter([taken, taken, 7 if taken != 7 else 8])
-    services = app.extensions["issuer.services"]
-    with services.db.transaction() as session:
-        second = session.get(Award, second_id)
-        second.status_index = None
-        session.flush()
-        index = ob3_status.allocate_index(
-            services.context(session, SYSTEM), second, lambda n: next(draws)
-        )
-    assert index in (7, 8) and index != taken

@@ -134,3 +134,14 @@ def test_upload_settings_are_read_from_the_environment(tmp_path):
 def test_unusable_upload_limits_stop_the_start(env):
     with pytest.raises(ConfigError, match="UPLOAD_MAX"):
         Settings.from_env(env)
+
+
+def test_status_list_capacity_is_read_and_defaults_to_a_whole_list():
+    assert Settings.from_env({}).status_list_capacity == 131072
+    assert Settings.from_env({"STATUS_LIST_CAPACITY": "3"}).status_list_capacity == 3
+
+
+@pytest.mark.parametrize("value", ["0", "131073", "many"])
+def test_status_list_capacity_outside_one_list_refuses_to_start(value):
+    with pytest.raises(ConfigError, match="STATUS_LIST_CAPACITY"):
+        Settings.from_env({"STATUS_LIST_CAPACITY": value})

@@ -18,7 +18,7 @@ from issuer.errors import ValidationFailed
 from issuer.openbadges.contexts import ContextLoader
 from issuer.openbadges.v3 import documents as v3
 from issuer.openbadges.v3 import status
-from issuer.openbadges.v3.schema import DocumentSchemas
+from issuer.openbadges.v3.schema import KINDS, DocumentSchemas
 from issuer.openbadges.v3.status import encode_base64url
 from issuer.signing.data_integrity import canonicalize, sign_data_integrity
 from issuer.signing.keys import generate_key, multikey_multibase, public_jwk
@@ -238,6 +238,35 @@ def test_our_schema_refuses_what_we_never_publish(schemas, signed, change, where
     with pytest.raises(ValidationFailed) as raised:
         schemas.check("openbadge-credential", broken)
     assert raised.value.code == "ob3_schema_invalid" and where in raised.value.message
+
+
+MUTATIONS = [
+    lambda c: c.update(creditHours=0.5),
+    lambda c: c["credentialSubject"].update(licenseNumber="TN-1"),
+    lambda c: c.pop("credentialStatus", None),
+    lambda c: c.update(validFrom="yesterday"),
+    lambda c: c["credentialSubject"].pop("achievement"),
+    lambda c: c["credentialSubject"]["achievement"].update(creditsAvailable="0.5"),
+    lambda c: c.update(type=["VerifiableCredential"]),
+    lambda c: c.update(name=""),
+]
+
+
+def test_compiled_and_reference_validators_agree_on_generated_credentials(schemas, key, loader):
+    """The compiled validator decides every issuance; over many generated credentials, whole
+    and broken, it says what the reference validator (jsonschema) says."""
+    rng = seeded(1234)
+    compiled, reference = schemas._compiled, schemas._validators
+    for kind in KINDS:
+        assert kind in compiled and kind in reference
+    signer, verdicts = CachedSigner(loader), []
+    for number in range(150):
+        document = signer.sign(credential(rng), key, METHOD, CREATED)
+        if number % 2:
+            rng.choice(MUTATIONS)(document)
+        verdicts.append(reference["openbadge-credential"].is_valid(document))
+        assert compiled["openbadge-credential"].is_valid(document) == verdicts[-1], document
+    assert 60 <= verdicts.count(True) <= 90  # whole ones pass, broken ones fail
 
 
 # --- JSON-LD safe mode: every property is an OB 3.0 / VC 2.0 term ------------------------------

@@ -124,9 +124,19 @@ class AwardFacts:
 
 
 def award_facts(ctx: Context, award: Award) -> AwardFacts:
+    """Read once per unit of work: every format of the award is built from the same facts."""
+    return ctx.remember(("award_facts", award.id), lambda: _award_facts(ctx, award))
+
+
+def _award_facts(ctx: Context, award: Award) -> AwardFacts:
     submission = None
     if award.enrollment_id is not None:
-        submission = reviews.latest_submission(ctx, award.enrollment_id)
+        key = ("latest_submission", award.enrollment_id)
+        submission = (
+            ctx.memo[key]
+            if key in ctx.memo
+            else reviews.latest_submission(ctx, award.enrollment_id)
+        )
     return AwardFacts(
         award=award,
         earner=ctx.get(Earner, award.earner_id),

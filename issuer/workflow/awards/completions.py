@@ -60,6 +60,7 @@ def complete(ctx: Context, enrollment_id: int, idempotency_key: str) -> Completi
 def _program_award(ctx: Context, enrollment: Enrollment, key: str) -> Award:
     version = ctx.get(ProgramVersion, enrollment.program_version_id)
     submission = latest_submission(ctx, enrollment.id)
+    ctx.memo[("latest_submission", enrollment.id)] = submission  # the award's documents cite it
     score = rubric.score_of_record(scores_for(ctx, submission.id)) if submission else None
     award = _new_award(
         ctx,
@@ -81,8 +82,11 @@ def _program_award(ctx: Context, enrollment: Enrollment, key: str) -> Award:
 def _award_stacks(ctx: Context, award: Award) -> None:
     """Award every stack this completion finishes (once per earner and stack)."""
     assert award.program_id is not None  # noqa: S101 - program awards always have one
+    containing = stacks.stacks_containing(ctx, {award.program_id})
+    if not containing:
+        return
     earned = earned_program_ids(ctx, award.earner_id)
-    for stack in stacks.stacks_containing(ctx, {award.program_id}):
+    for stack in containing:
         progress = stack_progress(stacks.program_ids(stack), stack.required, earned)
         if progress.earned and not _has_stack_award(ctx, stack.id, award.earner_id):
             _stack_award(ctx, stack, award.earner_id)
@@ -119,8 +123,8 @@ def _new_award(
         earner_name=ctx.get(Earner, earner_id).name,
         **fields,
     )
-    ctx.session.add(award)
-    ctx.session.flush()
+    publishing.prepare_award(ctx, award)
+    ctx.session.add(award)  # inserted with its notice (the notice's id is needed next)
     events.award_issued(ctx, award, notices.create_notice(ctx, award))
     publishing.publish_award(ctx, award)
     audit.record(ctx, "award.issued", "award", award.id, kind=kind.value, earner_id=award.earner_id)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from sqlalchemy import select
 
 from issuer.baking import Keyword, bake_png, bake_svg
 from issuer.models import Issuer, PublishedDocument
@@ -61,6 +63,15 @@ def store_json(
     fresh: bool = False,
 ) -> None:
     store(ctx, url, json_bytes(document), JSON_LD, award_id=award_id, fresh=fresh)
+
+
+def prefetch(ctx: Context, urls: Iterable[str]) -> None:
+    """Read the documents at ``urls`` in one query and hold them for this unit of work: a later
+    ``load`` of one of them is answered from the session (a missing one is still looked up)."""
+    paths = sorted({ctx.urls.path(url) for url in urls})
+    if paths:
+        query = select(PublishedDocument).where(PublishedDocument.path.in_(paths))
+        ctx.hold(list(ctx.session.scalars(query)))
 
 
 def load(ctx: Context, url: str) -> PublishedDocument | None:

@@ -24,6 +24,7 @@ def rotate_keys(ctx: Context, issuer_id: int) -> list[SigningKey]:
     ctx.actor.require_role(Role.PTSB, Role.ISSUER_ADMIN)
     ctx.actor.require_issuer(issuer_id)
     issuer = ctx.get(Issuer, issuer_id)
+    ctx.memo.pop(("active_keys", issuer_id), None)
     for key in active_keys(ctx, issuer_id):
         key.retired_at = ctx.now
     ctx.session.flush()
@@ -41,8 +42,9 @@ def active_keys(ctx: Context, issuer_id: int) -> list[SigningKey]:
 
 
 def active_key(ctx: Context, issuer_id: int, algorithm: str) -> SigningKey:
-    """The key to sign with now, or ``NotFound`` when the issuer has none."""
-    for key in active_keys(ctx, issuer_id):
+    """The key to sign with now, or ``NotFound`` when the issuer has none (the active keys are
+    read once per unit of work; making or retiring a key forgets them)."""
+    for key in ctx.remember(("active_keys", issuer_id), lambda: active_keys(ctx, issuer_id)):
         if key.algorithm == algorithm:
             return key
     raise NotFound(f"Issuer {issuer_id} has no active {algorithm} key.", code="key_not_found")
@@ -61,4 +63,5 @@ def _new_key(ctx: Context, issuer: Issuer, algorithm: str) -> SigningKey:
     )
     ctx.session.add(key)
     ctx.session.flush()
+    ctx.memo.pop(("active_keys", issuer.id), None)
     return key

@@ -1,33 +1,46 @@
-"""OB 3.0 credential status: per-issuer status list indexes, the signed Bitstring Status List
-credential and the 1EdTech Revocation List, rebuilt from the awards table when something changes.
+"""OB 3.0 credential status: an issuer's Bitstring Status Lists (as many as its credentials
+need), the signed BitstringStatusListCredential of each, and the 1EdTech Revocation List, rebuilt
+from the awards table when something changes.
 
-Indexes are drawn at random (sequential ones would leak issuance order) and never reused: an
-award keeps its index for ever, and a unique index on (issuer, status index) turns a concurrent
-draw of the same number into a retry inside a savepoint, on SQLite and PostgreSQL alike.
+Each list hands out its indexes in the order of a keyed permutation of ``0..capacity-1``
+(sequential indexes would leak issuance order; the key is the list's own, kept in the database).
+Taking the next position is one ``UPDATE ... RETURNING`` of the list's row: on PostgreSQL in a
+short transaction of its own, so concurrent completions of one issuer never wait for each other's
+signing (an index taken by a completion that then rolls back stays unused); on SQLite inside the
+completion, whose write lock already serialises writers. A full list makes the issuer's next list
+open, at ``…/status/2``, ``…/status/3`` and so on, published like the first. The unique index on
+(issuer, list, index) remains the last line of defence.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from issuer.errors import Conflict
-from issuer.models import Award, Issuer
+from issuer.models import Award, Issuer, StatusList
 from issuer.openbadges.v3 import status
 from issuer.openbadges.v3.documents import ProfileInfo
 from issuer.workflow.awards import documents
 from issuer.workflow.context import Context
 
-RANDOM_DRAWS = 32  # before falling back to listing the free indexes (a nearly full list)
+FEISTEL_ROUNDS = 4
+# How often a claim may find the newest list full, or a legacy index taken, before giving up.
+CLAIM_ATTEMPTS = 64
+
+PublishList = Callable[[Context, Issuer, int], None]
 
 
-def status_list_url(ctx: Context, issuer_id: int) -> str:
-    return ctx.urls.ob3_status_list(issuer_id)
+def status_list_url(ctx: Context, issuer_id: int, number: int = 1) -> str:
+    return ctx.urls.ob3_status_list(issuer_id, number)
 
 
 def revocation_list_url(ctx: Context, issuer_id: int) -> str:
@@ -35,61 +48,159 @@ def revocation_list_url(ctx: Context, issuer_id: int) -> str:
     return f"{ctx.urls.ob3_issuer(issuer_id)}/revocations"
 
 
-def credential_status(ctx: Context, issuer: Issuer, award: Award) -> dict[str, str]:
-    """The award's one ``credentialStatus``, by the status method the issuer chose."""
+def credential_status(
+    ctx: Context, issuer: Issuer, award: Award, publish_list: PublishList
+) -> dict[str, str]:
+    """The award's one ``credentialStatus``, by the status method the issuer chose; a Bitstring
+    entry takes the award's index now (``publish_list`` publishes a list this opens)."""
     if issuer.status_method == status.REVOCATION_LIST:
         return status.revocation_list_entry(revocation_list_url(ctx, issuer.id))
-    index = award.status_index
-    if index is None:
-        index = allocate_index(ctx, award)
-    return status.bitstring_entry(status_list_url(ctx, issuer.id), index)
+    if award.status_index is None:
+        award.status_list, award.status_index = claim_index(ctx, issuer, publish_list)
+    return status.bitstring_entry(
+        status_list_url(ctx, issuer.id, award.status_list or 1), award.status_index
+    )
 
 
-def allocate_index(
-    ctx: Context, award: Award, draw: Callable[[int], int] = secrets.randbelow
-) -> int:
-    """Give the award a random status list index no other award of its issuer holds.
-
-    Raises Conflict(code="status_list_full") when every index of the issuer's list is taken.
-    """
-    for _ in range(RANDOM_DRAWS):
-        candidate = draw(status.LIST_LENGTH)
-        if not _taken(ctx, award.issuer_id, candidate) and _claim(ctx, award, candidate):
-            return candidate
-    free = sorted(set(range(status.LIST_LENGTH)) - _taken_indexes(ctx, award.issuer_id))
-    while free:
-        candidate = free.pop(draw(len(free)))
-        if _claim(ctx, award, candidate):
-            return candidate
-    raise Conflict("This issuer's status list has no free index left.", code="status_list_full")
+@dataclass(frozen=True)
+class Claimed:
+    number: int
+    position: int
+    capacity: int
+    key: str
+    legacy: bool
 
 
-def _taken(ctx: Context, issuer_id: int, index: int) -> bool:
-    query = select(Award.id).where(Award.issuer_id == issuer_id, Award.status_index == index)
+def claim_index(ctx: Context, issuer: Issuer, publish_list: PublishList) -> tuple[int, int]:
+    """The next free (list number, index) of the issuer, opening its next list when the newest is
+    full (or when it has none yet). Raises Conflict(code="status_list_full") only if claims keep
+    failing (``CLAIM_ATTEMPTS``), which a working database never does."""
+    for _ in range(CLAIM_ATTEMPTS):
+        claimed = _take_next_position(ctx, issuer.id)
+        if claimed is None:
+            _in_own_transaction(ctx, lambda c: _open_next_list(c, issuer, publish_list))
+            continue
+        index = permuted_index(claimed.position, claimed.capacity, claimed.key)
+        if claimed.legacy and _taken(ctx, issuer.id, claimed.number, index):
+            continue
+        return claimed.number, index
+    raise Conflict("No status list index could be taken; retry.", code="status_list_full")
+
+
+def _in_own_transaction(ctx: Context, work: Callable[[Context], Any]) -> Any:
+    """Run ``work`` in a short transaction of its own on PostgreSQL (committed at once, so what
+    it locks is locked only for that instant); on SQLite in the caller's transaction."""
+    bind = ctx.session.get_bind()
+    if bind.dialect.name == "sqlite":
+        return work(ctx)
+    with Session(bind, expire_on_commit=False) as session:
+        result = work(dataclasses.replace(ctx, session=session, memo={}, _held=[]))
+        session.commit()
+    return result
+
+
+def _take_next_position(ctx: Context, issuer_id: int) -> Claimed | None:
+    """Take the newest list's next position: one statement, on PostgreSQL an autocommit one on a
+    connection of its own (no session, no BEGIN or COMMIT round trip); None when that list is
+    full or the issuer has none."""
+    newest = (
+        select(StatusList.id)
+        .where(StatusList.issuer_id == issuer_id)
+        .order_by(StatusList.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        update(StatusList.__table__)
+        .where(StatusList.id == newest, StatusList.allocated < StatusList.capacity)
+        .values(allocated=StatusList.allocated + 1)
+        .returning(
+            StatusList.number,
+            StatusList.allocated,
+            StatusList.capacity,
+            StatusList.permutation_key,
+            StatusList.legacy,
+        )
+    )
+    bind = ctx.session.get_bind()
+    if bind.dialect.name == "sqlite":
+        row = ctx.session.execute(statement).one_or_none()
+    else:
+        with bind.connect() as connection:
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            row = autocommit.execute(statement).one_or_none()
+    if row is None:
+        return None
+    number, allocated, capacity, key, legacy = row
+    return Claimed(number, allocated - 1, capacity, key, legacy)
+
+
+def _open_next_list(ctx: Context, issuer: Issuer, publish_list: PublishList) -> None:
+    """Open the issuer's next list and publish it (empty); a concurrent opener of the same number
+    wins and this one does nothing (the caller claims from whichever list is newest)."""
+    newest = ctx.session.scalar(
+        select(func.max(StatusList.number)).where(StatusList.issuer_id == issuer.id)
+    )
+    number = (newest or 0) + 1
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.add(
+                StatusList(
+                    issuer_id=issuer.id,
+                    number=number,
+                    capacity=ctx.status_list_capacity,
+                    allocated=0,
+                    permutation_key=secrets.token_hex(32),
+                    legacy=False,
+                    created_at=ctx.now,
+                )
+            )
+    except IntegrityError:
+        return
+    if number > 1:  # the first list is published with the issuer's profile
+        publish_list(ctx, ctx.get(Issuer, issuer.id), number)
+
+
+def permuted_index(position: int, capacity: int, key: str) -> int:
+    """Position ``position`` of a keyed pseudo-random permutation of ``0..capacity-1``: a
+    balanced Feistel network over the smallest even number of bits covering ``capacity``,
+    cycle-walked back into range (a permutation restricted this way stays a permutation)."""
+    if not 0 <= position < capacity:
+        raise ValueError(f"position {position} is outside 0..{capacity - 1}")
+    half = max(1, ((capacity - 1).bit_length() + 1) // 2)
+    mask = (1 << half) - 1
+    secret = bytes.fromhex(key)[:32]
+    value = position
+    while True:
+        left, right = value >> half, value & mask
+        for round_number in range(FEISTEL_ROUNDS):
+            digest = hashlib.blake2b(
+                right.to_bytes(8, "big"), key=secret, digest_size=8, person=bytes([round_number])
+            ).digest()
+            left, right = right, left ^ (int.from_bytes(digest, "big") & mask)
+        value = (left << half) | right
+        if value < capacity:
+            return value
+
+
+def _taken(ctx: Context, issuer_id: int, number: int, index: int) -> bool:
+    query = select(Award.id).where(
+        Award.issuer_id == issuer_id, Award.status_list == number, Award.status_index == index
+    )
     return ctx.session.scalar(query.limit(1)) is not None
 
 
-def _taken_indexes(ctx: Context, issuer_id: int) -> set[int]:
-    query = select(Award.status_index).where(
-        Award.issuer_id == issuer_id, Award.status_index.is_not(None)
-    )
-    return {index for index in ctx.session.scalars(query) if index is not None}
-
-
-def _claim(ctx: Context, award: Award, index: int) -> bool:
-    """Set the index in a savepoint; a concurrent claim of the same index loses (and retries)."""
-    try:
-        with ctx.session.begin_nested():
-            award.status_index = index
-            ctx.session.flush()
-    except IntegrityError:
-        return False
-    return True
+def list_numbers(ctx: Context, issuer_id: int) -> list[int]:
+    """The numbers of the issuer's lists (1 when none is open yet: the first list's URL is
+    published with the issuer)."""
+    query = select(StatusList.number).where(StatusList.issuer_id == issuer_id)
+    return sorted(set(ctx.session.scalars(query)) | {1})
 
 
 @dataclass(frozen=True)
 class RevokedAward:
     award_id: str
+    status_list: int | None
     status_index: int | None
     reason: str
 
@@ -97,21 +208,27 @@ class RevokedAward:
 def revoked_awards(ctx: Context, issuer_id: int) -> list[RevokedAward]:
     """The issuer's revoked awards, oldest revocation first (callers lock the issuer row)."""
     rows = ctx.session.execute(
-        select(Award.id, Award.status_index, Award.revocation_reason)
+        select(Award.id, Award.status_list, Award.status_index, Award.revocation_reason)
         .where(Award.issuer_id == issuer_id, Award.status == "revoked")
         .order_by(Award.revoked_at, Award.id)
     )
-    return [RevokedAward(i, index, reason or "Revoked by the issuer") for i, index, reason in rows]
+    return [
+        RevokedAward(i, number, index, reason or "Revoked by the issuer")
+        for i, number, index, reason in rows
+    ]
 
 
 def status_list_credential(
-    ctx: Context, issuer_id: int, profile_id: str, revoked: list[RevokedAward]
+    ctx: Context, issuer_id: int, profile_id: str, revoked: list[RevokedAward], number: int = 1
 ) -> dict[str, Any]:
-    """The unsigned BitstringStatusListCredential with a bit set per revoked award."""
+    """The unsigned BitstringStatusListCredential of list ``number``, a bit set per award of
+    that list that was revoked."""
     encoded = status.encode_status_list(
-        award.status_index for award in revoked if award.status_index is not None
+        award.status_index
+        for award in revoked
+        if award.status_index is not None and (award.status_list or 1) == number
     )
-    url = status_list_url(ctx, issuer_id)
+    url = status_list_url(ctx, issuer_id, number)
     return status.build_status_list_credential(url, profile_id, encoded, ctx.now)
 
 

@@ -39,6 +39,13 @@ class OpenBadges2:
     def stack_created(self, ctx: Context, stack: Stack) -> None:
         _publish_badge_class(ctx, stack_badge(ctx, stack), endorsements=[])
 
+    def prepare_award(self, ctx: Context, award: Award) -> None:
+        """Nothing: an OB 2.0 assertion needs no more than the award's own fields."""
+
+    def award_reads(self, ctx: Context, award: Award) -> list[str]:
+        badge_url = award_facts(ctx, award).badge.ob2_url
+        return [ctx.urls.badge_image(badge_url, "png"), ctx.urls.badge_image(badge_url, "svg")]
+
     def award_issued(self, ctx: Context, award: Award) -> None:
         _publish_assertion(ctx, award)
 

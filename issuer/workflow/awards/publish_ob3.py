@@ -69,6 +69,17 @@ class OpenBadges3:
     def stack_created(self, ctx: Context, stack: Stack) -> None:
         self._publish_achievement(ctx, stack_badge(ctx, stack), [])
 
+    def prepare_award(self, ctx: Context, award: Award) -> None:
+        """The award's status list entry (list and index), taken before its row is inserted."""
+        issuer = ctx.get(Issuer, award.issuer_id)
+        issuers.board(ctx)  # read now, before the award's rows wait to be inserted
+        ob3_status.credential_status(ctx, issuer, award, self.publish_status_list)
+
+    def award_reads(self, ctx: Context, award: Award) -> list[str]:
+        badge_url = award_facts(ctx, award).badge.ob3_url
+        images = [ctx.urls.badge_image(badge_url, "png"), ctx.urls.badge_image(badge_url, "svg")]
+        return [badge_url, *images]
+
     def award_issued(self, ctx: Context, award: Award) -> None:
         """Sign the credential both ways, bake it into PNG and SVG, store all at stable paths."""
         facts = award_facts(ctx, award)
@@ -79,17 +90,33 @@ class OpenBadges3:
         _store_credential(ctx, award, signed, self._jwt(ctx, issuer, unsigned), facts.badge)
 
     def award_revoked(self, ctx: Context, award: Award) -> None:
-        self.publish_status(ctx, ctx.get(Issuer, award.issuer_id, lock=True))
+        issuer = ctx.get(Issuer, award.issuer_id, lock=True)
+        self.publish_status(ctx, issuer, lists=[award.status_list or 1])
 
-    def publish_status(self, ctx: Context, issuer: Issuer) -> None:
-        """Re-sign the status list and rewrite the revocation list from the awards table."""
+    def publish_status_list(self, ctx: Context, issuer: Issuer, number: int) -> None:
+        """Re-sign the issuer's status list ``number`` from the awards table."""
+        self.publish_status(ctx, issuer, lists=[number], with_revocations=False)
+
+    def publish_status(
+        self,
+        ctx: Context,
+        issuer: Issuer,
+        lists: list[int] | None = None,
+        with_revocations: bool = True,
+    ) -> None:
+        """Re-sign the status lists (``lists``, default all of the issuer's) and rewrite the
+        revocation list from the awards table."""
         profile = profile_info(ctx, issuer)
         revoked = ob3_status.revoked_awards(ctx, issuer.id)
-        status_list = self.sign(
-            ctx, issuer, ob3_status.status_list_credential(ctx, issuer.id, profile.id, revoked)
-        )
-        self.schemas.check("status-list-credential", status_list)
-        documents.store_json(ctx, status_list["id"], status_list)
+        for number in lists or ob3_status.list_numbers(ctx, issuer.id):
+            unsigned = ob3_status.status_list_credential(
+                ctx, issuer.id, profile.id, revoked, number
+            )
+            status_list = self.sign(ctx, issuer, unsigned)
+            self.schemas.check("status-list-credential", status_list)
+            documents.store_json(ctx, status_list["id"], status_list)
+        if not with_revocations:
+            return
         revocations = ob3_status.revocation_list(ctx, issuer.id, profile, revoked)
         self.schemas.check("revocation-list", revocations)
         documents.store_json(ctx, revocations["id"], revocations)
@@ -170,7 +197,7 @@ class OpenBadges3:
                 narrative=submission.narrative if submission else None,
                 urls=tuple(u for u in (submission.evidence_urls if submission else []) if _iri(u)),
             ),
-            status=ob3_status.credential_status(ctx, issuer, award),
+            status=ob3_status.credential_status(ctx, issuer, award, self.publish_status_list),
         )
 
 

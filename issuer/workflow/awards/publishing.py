@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from issuer.models import Award, Issuer, ProgramVersion, Stack
+from issuer.workflow.awards import documents
 from issuer.workflow.context import Context
 
 
@@ -20,6 +21,14 @@ class Publisher(Protocol):
     def program_version_approved(self, ctx: Context, version: ProgramVersion) -> None: ...
 
     def stack_created(self, ctx: Context, stack: Stack) -> None: ...
+
+    def prepare_award(self, ctx: Context, award: Award) -> None:
+        """Fill in what the award's row holds for this format before it is inserted."""
+        ...
+
+    def award_reads(self, ctx: Context, award: Award) -> list[str]:
+        """URLs of published documents ``award_issued`` reads (fetched together beforehand)."""
+        ...
 
     def award_issued(self, ctx: Context, award: Award) -> None: ...
 
@@ -41,7 +50,13 @@ def publish_stack(ctx: Context, stack: Stack) -> None:
         publisher.stack_created(ctx, stack)
 
 
+def prepare_award(ctx: Context, award: Award) -> None:
+    for publisher in ctx.publishers:
+        publisher.prepare_award(ctx, award)
+
+
 def publish_award(ctx: Context, award: Award) -> None:
+    documents.prefetch(ctx, [url for p in ctx.publishers for url in p.award_reads(ctx, award)])
     for publisher in ctx.publishers:
         publisher.award_issued(ctx, award)
 

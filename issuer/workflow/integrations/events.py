@@ -82,7 +82,6 @@ def record(
         body=webhooks.body(event_type, ctx.now, data),
     )
     ctx.session.add(event)
-    ctx.session.flush()
     targets: list[int | None] = [None]  # PTSB's license system gets every event
     targets += [s.id for s in subscribers(ctx, issuer_id, event_type)]
     for subscription_id in targets:
@@ -95,8 +94,7 @@ def record(
                 next_attempt_at=ctx.now,
             )
         )
-    ctx.session.flush()
-    return event
+    return event  # inserted at the transaction's next flush, with the rows around it
 
 
 def subscribers(ctx: Context, issuer_id: int, event_type: str) -> list[WebhookSubscription]:

@@ -58,8 +58,7 @@ def queue_mail(
         next_attempt_at=ctx.now,
         created_at=ctx.now,
     )
-    ctx.session.add(message)
-    ctx.session.flush()
+    ctx.session.add(message)  # inserted at the next flush (autoflush before any query)
     return message
 
 

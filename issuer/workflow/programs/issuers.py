@@ -82,7 +82,13 @@ def ensure_board(ctx: Context, *, name: str, url: str, email: str) -> Issuer:
 
 
 def board(ctx: Context) -> Issuer | None:
-    return ctx.session.scalar(select(Issuer).where(Issuer.is_board.is_(True)))
+    """PTSB's issuer record (read once per unit of work once it exists)."""
+    found = ctx.memo.get("board")
+    if found is None:
+        found = ctx.session.scalar(select(Issuer).where(Issuer.is_board.is_(True)))
+        if found is not None:
+            ctx.memo["board"] = found
+    return found
 
 
 def list_issuers(ctx: Context) -> list[Issuer]:
