@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from issuer.domain import webhooks
+from issuer.domain.caching import DEFAULT_PUBLIC_CACHE_SECONDS, MUTABLE_MAX_AGE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = PROJECT_ROOT / "schemas"
@@ -68,6 +69,9 @@ class Settings:
     smtp_timeout: float = 10.0
     smtp_ca_file: Path | None = None  # a CA bundle to trust instead of the system's
     mail_from: str = ""  # default badges@<BASE_URL host>
+    # Public reads (stored documents, anonymous verification pages) kept in each worker at most
+    # this many seconds (PUBLIC_CACHE_SECONDS; 0 turns the cache off); at most the published max-age.
+    public_cache_seconds: float = DEFAULT_PUBLIC_CACHE_SECONDS
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -83,6 +87,7 @@ class Settings:
             host = urlsplit(self.base_url).hostname or "localhost"
             object.__setattr__(self, "mail_from", f"badges@{host}")
         _check_smtp(self)
+        _check_public_cache(self.public_cache_seconds)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -134,6 +139,11 @@ class Settings:
             ),
             upload_max_files=_count(
                 "UPLOAD_MAX_FILES", env.get("UPLOAD_MAX_FILES"), defaults.upload_max_files
+            ),
+            public_cache_seconds=_seconds(
+                "PUBLIC_CACHE_SECONDS",
+                env.get("PUBLIC_CACHE_SECONDS"),
+                defaults.public_cache_seconds,
             ),
         )
 
@@ -212,6 +222,15 @@ def _check_smtp(settings: Settings) -> None:
         raise ConfigError("SMTP_TIMEOUT must be a positive number of seconds")
     if settings.smtp_ca_file is not None and not settings.smtp_ca_file.is_file():
         raise ConfigError(f"SMTP_CA_FILE {settings.smtp_ca_file} is not a readable file")
+
+
+def _check_public_cache(seconds: float) -> None:
+    """A worker may not keep a public read longer than a verifier is told it may."""
+    if not 0 <= seconds <= MUTABLE_MAX_AGE:
+        raise ConfigError(
+            f"PUBLIC_CACHE_SECONDS must be between 0 and {MUTABLE_MAX_AGE} (the max-age of public "
+            f"documents), got {seconds:g}"
+        )
 
 
 def _seconds(name: str, value: str | None, default: float) -> float:

@@ -1,24 +1,30 @@
 """Public, unauthenticated reads of published documents: stored bytes, content negotiation,
-ETag and Cache-Control. Nothing is built or signed per request."""
+ETag and Cache-Control. Nothing is built or signed per request; each worker keeps what it read
+for at most ``PUBLIC_CACHE_SECONDS`` (``issuer/workflow/awards/public_reads.py``)."""
 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header, quote_etag
+from werkzeug.utils import get_content_type
 
 from issuer.certificates import qr_data_url
 from issuer.domain.actors import SYSTEM
+from issuer.domain.caching import IMMUTABLE_MAX_AGE, MUTABLE_MAX_AGE
 from issuer.runtime import Services
 from issuer.workflow.awards.award_page import award_page
-from issuer.workflow.awards.public_reads import StoredDocument, stored_document
+from issuer.workflow.awards.public_reads import StoredDocument
 
 blueprint = Blueprint("public", __name__)
 
 JSON_TYPES = ("application/ld+json", "application/json")
-MUTABLE_SECONDS = 300  # assertions, credentials, profiles, revocation and status lists can change
-IMMUTABLE_SECONDS = 86400  # baked images, signed tokens, keys and artwork never change at a path
+MUTABLE_SECONDS = MUTABLE_MAX_AGE  # assertions, credentials, profiles, revocation and status lists
+IMMUTABLE_SECONDS = IMMUTABLE_MAX_AGE  # baked images, signed tokens, keys and artwork never change
 SVG = "image/svg+xml"
 SVG_HEADERS = {
     # SPEC §12: a stored SVG opened on its own can run nothing and load nothing (``sandbox`` also
@@ -34,11 +40,7 @@ def _services() -> Services:
 
 
 def _load(path: str) -> StoredDocument:
-    session = _services().db.session()
-    try:
-        document = stored_document(session, path)
-    finally:
-        session.close()
+    document = _services().reads.document(path)
     if document is None:
         abort(404)
     return document
@@ -52,37 +54,52 @@ def _cache_seconds(document: StoredDocument) -> int:
     return IMMUTABLE_SECONDS if document.award_id else MUTABLE_SECONDS
 
 
-def _wants_html(document: StoredDocument) -> bool:
-    if document.media_type not in JSON_TYPES:
-        return False
-    accept = request.accept_mimetypes
-    return accept["text/html"] > max(accept["application/ld+json"], accept["application/json"])
+HTML = "text/html"
+# Headers whose presence makes a read conditional (the rest answer 200 without the check).
+CONDITIONAL = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 
 
-def _json_media_type() -> str:
-    accept = request.accept_mimetypes
-    return (
-        "application/json"
-        if accept["application/json"] > accept["application/ld+json"]
-        else "application/ld+json"
-    )
+@lru_cache(maxsize=256)
+def negotiate(accept: str | None) -> str:
+    """What a JSON document is answered as for this Accept header: the human page (``text/html``)
+    when HTML is preferred to both JSON types, else ``application/json`` when preferred to
+    ``application/ld+json``, else ``application/ld+json``. Verifiers send a handful of distinct
+    headers, so the answer is kept per header value."""
+    offered = parse_accept_header(accept, MIMEAccept)
+    ld, plain = offered["application/ld+json"], offered["application/json"]
+    if offered[HTML] > max(ld, plain):
+        return HTML
+    return "application/json" if plain > ld else "application/ld+json"
 
 
 def serve(path: str) -> Response:
     document = _load(path)
-    if _wants_html(document):
-        return _html_page(document)
-    media_type = _json_media_type() if document.media_type in JSON_TYPES else document.media_type
-    response = Response(document.body, mimetype=media_type)
     if document.media_type in JSON_TYPES:
-        response.headers["Content-Type"] = f"{media_type}; charset=utf-8"
-    response.set_etag(document.etag.strip('"'))
-    response.headers["Cache-Control"] = f"public, max-age={_cache_seconds(document)}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.vary.add("Accept")
+        media_type = negotiate(request.headers.get("Accept"))
+        if media_type == HTML:
+            return _html_page(document)
+        content_type = f"{media_type}; charset=utf-8"
+    else:
+        content_type = get_content_type(document.media_type, "utf-8")
+    headers = [
+        ("Content-Type", content_type),
+        ("ETag", quote_etag(document.etag.strip('"'))),
+        ("Cache-Control", f"public, max-age={_cache_seconds(document)}"),
+        ("Access-Control-Allow-Origin", "*"),
+        ("Vary", "Accept"),
+    ]
     if document.media_type == SVG:
-        response.headers.update(SVG_HEADERS)
-    return response.make_conditional(request)
+        headers.extend(SVG_HEADERS.items())
+    response = Response(document.body, headers=headers)
+    environ = request.environ
+    if any(name in environ for name in CONDITIONAL):
+        return response.make_conditional(request)
+    return response
 
 
 def _html_page(document: StoredDocument) -> Response:
@@ -94,11 +111,22 @@ def _html_page(document: StoredDocument) -> Response:
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Accept")
+    response.vary.add("Cookie")  # a signed-in person sees their name and navigation
     return response
 
 
 def _award_html(award_id: str) -> str:
-    """The human verification page of an award (what a browser sees at its assertion URL)."""
+    """The human verification page of an award (what a browser sees at its assertion URL).
+
+    A visitor without a session cookie (an employer following a link) gets the page every such
+    visitor gets, kept in this process for the public cache's bound; a signed-in person's page
+    names them, so it is rendered for them."""
+    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        return _render_award_html(award_id)
+    return _services().reads.page(award_id, lambda: _render_award_html(award_id))
+
+
+def _render_award_html(award_id: str) -> str:
     svc = _services()
     session = svc.db.session()
     try:
