@@ -72,6 +72,10 @@ class Settings:
     # Public reads (stored documents, anonymous verification pages) kept in each worker at most
     # this many seconds (PUBLIC_CACHE_SECONDS; 0 turns the cache off); at most the published max-age.
     public_cache_seconds: float = DEFAULT_PUBLIC_CACHE_SECONDS
+    # Several gunicorn workers: prometheus-client's multiprocess mode keeps each worker's metrics
+    # in files in this directory (PROMETHEUS_MULTIPROC_DIR, empty at each start) and /metrics adds
+    # them up. Unset: each process counts its own.
+    prometheus_multiproc_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -88,6 +92,7 @@ class Settings:
             object.__setattr__(self, "mail_from", f"badges@{host}")
         _check_smtp(self)
         _check_public_cache(self.public_cache_seconds)
+        _check_multiproc_dir(self.prometheus_multiproc_dir)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +149,11 @@ class Settings:
                 "PUBLIC_CACHE_SECONDS",
                 env.get("PUBLIC_CACHE_SECONDS"),
                 defaults.public_cache_seconds,
+            ),
+            prometheus_multiproc_dir=(
+                Path(env["PROMETHEUS_MULTIPROC_DIR"])
+                if env.get("PROMETHEUS_MULTIPROC_DIR")
+                else None
             ),
         )
 
@@ -230,6 +240,13 @@ def _check_public_cache(seconds: float) -> None:
         raise ConfigError(
             f"PUBLIC_CACHE_SECONDS must be between 0 and {MUTABLE_MAX_AGE} (the max-age of public "
             f"documents), got {seconds:g}"
+        )
+
+
+def _check_multiproc_dir(path: Path | None) -> None:
+    if path is not None and not path.is_dir():
+        raise ConfigError(
+            f"PROMETHEUS_MULTIPROC_DIR must be an existing directory (empty at start), got {path}"
         )
 
 
