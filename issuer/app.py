@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from issuer import api, cli, oauth, ob3api, public, web
+from issuer import api, cli, oauth, ob3api, ops, public, web
 from issuer.config import STATIC_DIR, Settings
 from issuer.runtime import Services
 from issuer.web.transport import install_security_headers, wrap_transport
@@ -46,8 +46,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     oauth.init_app(app)  # after web: the consent page uses its CSRF protection
     ob3api.init_app(app)
     cli.init_app(app)
-    install_security_headers(app, https=settings.base_url.startswith("https://"))
-    wrap_transport(app, settings.trusted_proxies)
+    metrics = ops.init_app(app)  # /healthz, /readyz, /metrics; names a missing active key
+    https = settings.base_url.startswith("https://")
+    install_security_headers(app, https=https)
+    public.install_cached_reads(app, https=https)  # fresh public reads answered before Flask
+    wrap_transport(app, settings.trusted_proxies, around=ops.wrap(metrics))
     return app
 
 

@@ -22,6 +22,7 @@ from issuer.workflow.accounts import accounts
 from issuer.workflow.awards import keys
 from issuer.workflow.context import Context
 from issuer.workflow.integrations.webhooks import BUILT_IN
+from issuer.workflow.operations.readiness import active_key_problems
 
 T = TypeVar("T")
 
@@ -107,9 +108,29 @@ def db_upgrade() -> None:
 
 
 @keys_cli.command("rotate")
-@click.option("--issuer", "issuer_id", type=int, required=True)
-def rotate(issuer_id: int) -> None:
+@click.option(
+    "--issuer",
+    "issuer_id",
+    type=int,
+    default=None,
+    help="The issuer whose keys to rotate; without it, every issuer whose active key file is "
+    "missing or does not open (the recovery after losing KEYS_DIR).",
+)
+def rotate(issuer_id: int | None) -> None:
     """Make new signing keys for an issuer; the old ones stay published for old badges."""
+    if issuer_id is None:
+        svc = _services()
+        check = current_app.extensions["issuer.key_check"]
+        lost = sorted({p.issuer_id for p in active_key_problems(svc.db, check)})
+        if not lost:
+            click.echo(json.dumps({"rotated": [], "message": "every active key file opens"}))
+            return
+        rotated = []
+        for each in lost:
+            created = _as_system(lambda ctx, each=each: [k.id for k in keys.rotate_keys(ctx, each)])
+            rotated.append({"issuer_id": each, "keys": created})
+        click.echo(json.dumps({"rotated": rotated}))
+        return
     created = _as_system(lambda ctx: [k.id for k in keys.rotate_keys(ctx, issuer_id)])
     click.echo(json.dumps({"issuer_id": issuer_id, "keys": created}))
 

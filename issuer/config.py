@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from issuer.domain import webhooks
+from issuer.domain.caching import DEFAULT_PUBLIC_CACHE_SECONDS, MUTABLE_MAX_AGE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = PROJECT_ROOT / "schemas"
@@ -72,6 +73,13 @@ class Settings:
     # opens (STATUS_LIST_CAPACITY, 1..131072; the published list is always 131,072 bits). Only
     # tests lower it, to reach the rollover with a few awards.
     status_list_capacity: int = 131072
+    # Public reads (stored documents, anonymous verification pages) kept in each worker at most
+    # this many seconds (PUBLIC_CACHE_SECONDS; 0 turns the cache off); at most the published max-age.
+    public_cache_seconds: float = DEFAULT_PUBLIC_CACHE_SECONDS
+    # Several gunicorn workers: prometheus-client's multiprocess mode keeps each worker's metrics
+    # in files in this directory (PROMETHEUS_MULTIPROC_DIR, empty at each start) and /metrics adds
+    # them up. Unset: each process counts its own.
+    prometheus_multiproc_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -89,6 +97,8 @@ class Settings:
         _check_smtp(self)
         if not 1 <= self.status_list_capacity <= 131072:
             raise ConfigError("STATUS_LIST_CAPACITY must be between 1 and 131072")
+        _check_public_cache(self.public_cache_seconds)
+        _check_multiproc_dir(self.prometheus_multiproc_dir)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -145,6 +155,16 @@ class Settings:
                 "STATUS_LIST_CAPACITY",
                 env.get("STATUS_LIST_CAPACITY"),
                 defaults.status_list_capacity,
+            ),
+            public_cache_seconds=_seconds(
+                "PUBLIC_CACHE_SECONDS",
+                env.get("PUBLIC_CACHE_SECONDS"),
+                defaults.public_cache_seconds,
+            ),
+            prometheus_multiproc_dir=(
+                Path(env["PROMETHEUS_MULTIPROC_DIR"])
+                if env.get("PROMETHEUS_MULTIPROC_DIR")
+                else None
             ),
         )
 
@@ -223,6 +243,22 @@ def _check_smtp(settings: Settings) -> None:
         raise ConfigError("SMTP_TIMEOUT must be a positive number of seconds")
     if settings.smtp_ca_file is not None and not settings.smtp_ca_file.is_file():
         raise ConfigError(f"SMTP_CA_FILE {settings.smtp_ca_file} is not a readable file")
+
+
+def _check_public_cache(seconds: float) -> None:
+    """A worker may not keep a public read longer than a verifier is told it may."""
+    if not 0 <= seconds <= MUTABLE_MAX_AGE:
+        raise ConfigError(
+            f"PUBLIC_CACHE_SECONDS must be between 0 and {MUTABLE_MAX_AGE} (the max-age of public "
+            f"documents), got {seconds:g}"
+        )
+
+
+def _check_multiproc_dir(path: Path | None) -> None:
+    if path is not None and not path.is_dir():
+        raise ConfigError(
+            f"PROMETHEUS_MULTIPROC_DIR must be an existing directory (empty at start), got {path}"
+        )
 
 
 def _seconds(name: str, value: str | None, default: float) -> float:

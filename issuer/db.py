@@ -84,6 +84,12 @@ class Database:
                     ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def listen(self, name: str, fn: Callable[..., Any]) -> None:
+        """Register a session event (``after_flush``, ``after_commit``…) on every session this
+        database hands out, reading or writing."""
+        event.listen(self._sessions, name, fn)
+        event.listen(self._write_sessions, name, fn)
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -14,6 +14,7 @@ from issuer.domain.urls import PublicUrls
 from issuer.domain.webhooks import RetryPolicy
 from issuer.evidence import EvidenceStore, UploadLimits
 from issuer.workflow.awards.keyring import KeyRing
+from issuer.workflow.awards.public_reads import PublicReads
 from issuer.workflow.awards.publish_ob2 import OpenBadges2
 from issuer.workflow.awards.publish_ob3 import OpenBadges3
 from issuer.workflow.context import Context
@@ -36,16 +37,26 @@ class Services:
     publishers: list[Any] = field(default_factory=list)
     webhook_retry: RetryPolicy = field(default_factory=RetryPolicy)
     extra: dict[str, Any] = field(default_factory=dict)
+    public_reads: PublicReads | None = None  # built with the database; see Services.reads
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
+        db = Database(settings.database_url)
         return cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=db,
+            public_reads=PublicReads(db, settings.public_cache_seconds),
             urls=PublicUrls(settings.base_url),
             keys=KeyRing(settings.keys_dir, settings.key_passphrase),
             publishers=[OpenBadges2(), OpenBadges3(settings.schemas_dir)],
         )
+
+    @property
+    def reads(self) -> PublicReads:
+        """Public documents and verification pages, kept in this process for a bounded time."""
+        if self.public_reads is None:
+            self.public_reads = PublicReads(self.db, self.settings.public_cache_seconds)
+        return self.public_reads
 
     def context(self, session: Any, actor: Actor) -> Context:
         """A use-case context on ``session`` for ``actor``, stamped with the current time."""

@@ -28,7 +28,13 @@ from issuer.domain.states import Role
 from issuer.errors import IssuerError, NotFound
 from issuer.runtime import Services
 from issuer.web import navigation
-from issuer.web.session import SignInRefused, sign_in_from_form, sign_out, signed_in
+from issuer.web.session import (
+    CookieSessions,
+    SignInRefused,
+    sign_in_from_form,
+    sign_out,
+    signed_in,
+)
 from issuer.workflow.accounts import signin
 from issuer.workflow.awards.award_page import award_page, portfolio_page
 from issuer.workflow.context import Context
@@ -187,6 +193,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
+    app.session_interface = CookieSessions()
     app.before_request(_admit_large_submissions)  # before the CSRF check reads the form
     csrf.init_app(app)
     navigation.init_app(app)  # the navigation fits the role

@@ -4,7 +4,7 @@ HEAD as a GET without a body, and the security headers of pages and transport.""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response
@@ -55,28 +55,51 @@ class HeadAsGet:
         return ClosingIterator((), getattr(body, "close", None))
 
 
-def wrap_transport(app: Flask, trusted_proxies: int) -> None:
-    """HEAD as GET, then (outermost) the client address, scheme and host from X-Forwarded-For,
-    -Proto and -Host when ``trusted_proxies`` proxies stand in front (their count, not a list)."""
+def wrap_transport(
+    app: Flask,
+    trusted_proxies: int,
+    around: Callable[[WSGIApplication], WSGIApplication] | None = None,
+) -> None:
+    """HEAD as GET, then ``around`` (the request telemetry), then (outermost) the client address,
+    scheme and host from X-Forwarded-For, -Proto and -Host when ``trusted_proxies`` proxies stand
+    in front (their count, not a list)."""
     wsgi: Any = HeadAsGet(app.wsgi_app)
+    if around is not None:
+        wsgi = around(wsgi)
     if trusted_proxies:
         n = trusted_proxies
         wsgi = ProxyFix(wsgi, x_for=n, x_proto=n, x_host=n, x_port=n)
     app.wsgi_app = wsgi  # type: ignore[method-assign]
 
 
+def security_headers(
+    present: Iterable[str], mimetype: str, *, https: bool
+) -> list[tuple[str, str]]:
+    """The security headers an answer of ``mimetype`` lacks, given the header names it has:
+    every answer nosniff and a same-origin referrer; HTML pages the page policy and no framing;
+    on https HSTS. An answer that set its own (stored SVG, OAuth pages) keeps it."""
+    have = {name.lower() for name in present}
+    wanted = _HTML_HEADERS if mimetype == "text/html" else _EVERY_ANSWER
+    if https:
+        wanted = (*wanted, ("Strict-Transport-Security", HSTS))
+    return [(name, value) for name, value in wanted if name.lower() not in have]
+
+
+_EVERY_ANSWER = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
+_HTML_HEADERS = (
+    *_EVERY_ANSWER,
+    ("Content-Security-Policy", PAGE_POLICY),
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def install_security_headers(app: Flask, *, https: bool) -> None:
-    """Every answer: nosniff and a same-origin referrer; HTML pages: the page policy and no
-    framing; on https: HSTS. A view that set its own policy (stored SVG, OAuth pages) keeps it."""
+    """Every Flask answer gets ``security_headers`` (public reads served from the cache outside
+    Flask add the same ones themselves)."""
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-            headers.setdefault("X-Frame-Options", "DENY")
-        if https:
-            headers.setdefault("Strict-Transport-Security", HSTS)
+        for name, value in security_headers(headers.keys(), response.mimetype, https=https):
+            headers.add(name, value)
         return response

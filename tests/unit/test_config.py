@@ -145,3 +145,21 @@ def test_status_list_capacity_is_read_and_defaults_to_a_whole_list():
 def test_status_list_capacity_outside_one_list_refuses_to_start(value):
     with pytest.raises(ConfigError, match="STATUS_LIST_CAPACITY"):
         Settings.from_env({"STATUS_LIST_CAPACITY": value})
+
+
+def test_public_cache_seconds_and_prometheus_directory_are_read(tmp_path):
+    settings = Settings.from_env(
+        {"PUBLIC_CACHE_SECONDS": "2.5", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    )
+    assert (settings.public_cache_seconds, settings.prometheus_multiproc_dir) == (2.5, tmp_path)
+
+
+@pytest.mark.parametrize("value", ["-1", "301", "nan", "soon"])
+def test_a_public_cache_bound_outside_0_to_the_max_age_stops_the_start(value):
+    with pytest.raises(ConfigError, match="PUBLIC_CACHE_SECONDS"):
+        Settings.from_env({"PUBLIC_CACHE_SECONDS": value})
+
+
+def test_a_prometheus_directory_that_does_not_exist_stops_the_start(tmp_path):
+    with pytest.raises(ConfigError, match="PROMETHEUS_MULTIPROC_DIR"):
+        Settings.from_env({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})

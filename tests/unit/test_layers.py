@@ -58,6 +58,7 @@ SQL_FREE = [
     "api",
     "web",
     "public",
+    "ops",
     "openbadges",
     "signing",
     "baking",
@@ -178,7 +179,7 @@ def test_no_import_cycles_between_parts_of_issuer():
 # Adapters parse, authorize, call a use case and render: rows and queries stay in workflow/.
 # cli.py is held to the same rule: it builds its services through app.py (the one composition
 # root) and reaches storage only through workflow/, so it needs no exception.
-ADAPTERS = ["api", "web", "ob3api", "oauth", "public"]
+ADAPTERS = ["api", "web", "ob3api", "oauth", "public", "ops"]
 ORM = ("issuer.models", "issuer.db", "sqlalchemy")
 
 
