@@ -85,16 +85,23 @@ class Mailbox:
         self.site = site
         self.folder = site.app.extensions["issuer.services"].settings.instance_dir / "mail"
 
-    def password_link(self, email: str) -> str:
+    def texts(self, email: str) -> list[str]:
+        """The plain text of every message delivered to ``email`` so far (the runner runs first)."""
         result = self.site.api.runner.invoke(args=["mail", "run", "--once"])
         assert result.exit_code == 0, result.output
-        links = []
+        found = []
         for path in sorted(self.folder.glob("*.eml")):
             message = message_from_bytes(path.read_bytes(), policy=policy.default)
-            if message["To"].addresses[0].addr_spec != email:
-                continue
-            text = message.get_body(("plain",)).get_content()
-            links += re.findall(r"http\S+/account/password#token=\S+", text)
+            if message["To"].addresses[0].addr_spec == email:
+                found.append(message.get_body(("plain",)).get_content())
+        return found
+
+    def password_link(self, email: str) -> str:
+        links = [
+            link
+            for text in self.texts(email)
+            for link in re.findall(r"http\S+/account/password#token=\S+", text)
+        ]
         assert len(links) == 1, (email, links)
         return links[0]
 
@@ -254,6 +261,7 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     wait_for(lambda: _path(browser).startswith("/learning/enrollments/"))
     enrollment_url = browser.current_url
     check_page(browser, axe, "year-14-enrolled")
+    assert any("PC-2026" in text for text in mail.texts(EDUCATOR))  # the online next steps
     _type(browser, "narrative", "Three coaching cycles with Ms. Ortiz, logs attached.")
     browser.find_element(By.ID, "files").send_keys(str(EVIDENCE / "lesson.pdf"))
     _click(browser, "#performance-task button[type=submit]")
@@ -289,25 +297,30 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     check_page(browser, axe, "year-21-resubmitted")
     _sign_out(browser)
 
-    # The facilitator assigns the resubmission in the same cycle; the reviewers pass it.
+    # The facilitator finds the resubmission on the dashboard under its cycle and assigns it in
+    # the same cycle; the reviewers pass it.
     _go_sign_in(browser, site, FACILITATOR)
-    browser.get(f"{site.url}{cycle_path}")
-    wait_for(lambda: "1 waiting for reviewers" in _main(browser))
+    _nav(browser, "Console", "/console")
+    group = browser.find_element(By.CSS_SELECTOR, f"#review-cycle-{cycle_path.rsplit('/', 1)[1]}")
+    assert "Lee Chen" in group.text and "Review cycle closing on" in group.text
+    check_page(browser, axe, "year-22-dashboard-awaiting-review")
+    group.find_element(By.PARTIAL_LINK_TEXT, "Open the review cycle").click()
+    wait_for(lambda: _path(browser) == cycle_path and "1 waiting for reviewers" in _main(browser))
     _click(browser, "#assign button[type=submit]")
     wait_for(lambda: "Reviewers assigned to 1 submission" in _main(browser))
-    check_page(browser, axe, "year-22-assigned-again")
+    check_page(browser, axe, "year-23-assigned-again")
     _sign_out(browser)
     for n, (email, score) in enumerate(zip(REVIEWERS, (3, 4, 3), strict=True)):
-        _score_queue(browser, site, axe, email, score, "23-second" if n == 0 else None)
+        _score_queue(browser, site, axe, email, score, "24-second" if n == 0 else None)
 
     # 6. The facilitator confirms the completion from the dashboard.
     _go_sign_in(browser, site, FACILITATOR)
     _nav(browser, "Console", "/console")
     assert "Passed, awaiting your confirmation (1)" in _main(browser)
-    check_page(browser, axe, "year-24-dashboard")
+    check_page(browser, axe, "year-25-dashboard")
     _click(browser, "#passed-queue button[name=enrollment_id]")
     wait_for(lambda: "Completion confirmed for 1 enrollment" in _main(browser))
-    check_page(browser, axe, "year-25-confirmed")
+    check_page(browser, axe, "year-26-confirmed")
     _sign_out(browser)
 
     # 7. PTSB records the award on the educator's license with a certificate reference.
@@ -318,12 +331,12 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
         assert text in main, text
     license_input = browser.find_element(By.CSS_SELECTOR, "input[name=license_number]")
     assert license_input.get_attribute("value") == LICENSE
-    check_page(browser, axe, "year-26-license-desk")
-    _type_css = browser.find_element(By.CSS_SELECTOR, "input[name=certificate_reference]")
-    _type_css.send_keys("PTSB-MC-0107")
+    check_page(browser, axe, "year-27-license-desk")
+    reference = browser.find_element(By.CSS_SELECTOR, "input[name=certificate_reference]")
+    reference.send_keys("PTSB-MC-0107")
     _click(browser, "li.license-desk-item form button[type=submit]")
     wait_for(lambda: "is recorded on the license of Lee Chen" in _main(browser))
-    check_page(browser, axe, "year-27-acknowledged")
+    check_page(browser, axe, "year-28-acknowledged")
     _sign_out(browser)
 
     # 8. The educator's portfolio: the badge, with its record on the license.
@@ -334,8 +347,8 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     assert f"On your license: {LICENSE}, certificate PTSB-MC-0107" in main
     badge = browser.find_element(By.CSS_SELECTOR, "ul.cards h3 a")
     assert badge.text == PROGRAM
-    check_page(browser, axe, "year-28-portfolio")
+    check_page(browser, axe, "year-29-portfolio")
     badge.click()  # the badge's verification page, the one anybody can open
     wait_for(lambda: "/assertions/" in _path(browser) and PROGRAM in _main(browser))
     assert browser.find_element(By.ID, "status").text == "Valid"
-    check_page(browser, axe, "year-29-badge")
+    check_page(browser, axe, "year-30-badge")
