@@ -4,7 +4,7 @@ awaiting review grouped by the review cycle that reviews it, and program version
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -60,7 +60,7 @@ class Dashboard:
     awaiting_review: list[QueueLine]
     awaiting_ptsb: list[ProgramLine]
     # awaiting_review again, per cycle: cycles by closing date, then the work in no cycle yet
-    review_groups: list[ReviewGroup] = field(default_factory=list)
+    review_groups: list[ReviewGroup]
 
 
 def dashboard(ctx: Context) -> Dashboard:
