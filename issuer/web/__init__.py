@@ -204,6 +204,7 @@ def init_app(app: Flask) -> None:
     from issuer.web.console import blueprint as console
     from issuer.web.console_earners import blueprint as console_earners
     from issuer.web.console_integrations import blueprint as console_integrations
+    from issuer.web.console_reviewers import blueprint as console_reviewers
     from issuer.web.cycles import blueprint as review_cycles
     from issuer.web.evidence import blueprint as evidence_files
     from issuer.web.learning import blueprint as learning
@@ -229,6 +230,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(console)
     app.register_blueprint(console_earners)
     app.register_blueprint(console_integrations)
+    app.register_blueprint(console_reviewers)
 
 
 SUBMISSION_ENDPOINTS = frozenset({"learning.submit"})

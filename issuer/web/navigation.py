@@ -41,6 +41,7 @@ LINKS: tuple[NavLink, ...] = (
     NavLink("Our programs", "/console/programs", FACILITATOR),
     NavLink("Our stacks", "/console/stacks", FACILITATOR),
     NavLink("Review cycles", "/console/cycles", FACILITATOR),
+    NavLink("Reviewers", "/console/reviewers", FACILITATOR),
     NavLink("Educators", "/console/earners", FACILITATOR),
     NavLink("Awards", "/console/awards", FACILITATOR),
     NavLink("My review queue", "/reviews", REVIEWER),

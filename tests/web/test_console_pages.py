@@ -668,3 +668,53 @@ def test_searched_words_come_back_as_text_never_markup(client, console):
     for path in ("/console/earners", "/console/awards"):
         html = _html(client.get(path, query_string={"q": '<img src=x onerror="alert(1)">'}))
         assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def _section(html: str, element_id: str) -> str:
+    """The dashboard's block with ``element_id`` (one review group), up to the next group."""
+    start = html.index(f'id="{element_id}"')
+    end = html.find('class="review-group', start)
+    return html[start : end if end != -1 else html.index('id="ptsb-heading"')]
+
+
+def test_awaiting_review_without_a_cycle_is_listed_as_not_in_one_with_a_link_to_open_one(
+    client, api, console
+):
+    issuer_id, admin, program_id = console
+    api.submit(admin, api.enrol(admin, program_id, api.earner(admin, name="Walt Waiting")))
+    html = _html(client.get("/console"))
+    group = _section(html, "review-no-cycle")
+    assert "Not in a review cycle yet (1)" in group and "Walt Waiting" in group
+    assert 'href="/console/cycles#open-cycle"' in group
+    assert 'id="review-cycle-' not in html
+
+
+def test_awaiting_review_is_grouped_by_the_cycle_reviewing_it_with_its_closing_date_and_link(
+    client, api, console
+):
+    from datetime import UTC, datetime, timedelta
+
+    from issuer.models import ReviewCycle
+
+    issuer_id, admin, program_id = console
+    api.reviewers(issuer_id, admin)
+    api.submit(admin, api.enrol(admin, program_id, api.earner(admin, name="Walt Waiting")))
+    cycle = api.ok("POST", f"/issuers/{issuer_id}/review-cycles", admin, {})
+    api.ok("POST", f"/review-cycles/{cycle['id']}/assign", admin, status=200)
+    # The month went by: the cycle's closing date passed and no new cycle is open yet, so work
+    # submitted now is in no cycle while Walt's assigned work stays in his.
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    with _db(client).session() as session, session.begin():
+        session.get(ReviewCycle, cycle["id"]).closes_on = yesterday
+    api.submit(admin, api.enrol(admin, program_id, api.earner(admin, name="Nina New")))
+
+    html = _html(client.get("/console"))
+    assert "Awaiting review (2)" in html
+    closing = f"{yesterday.day} {yesterday:%B %Y}"
+    in_cycle = _section(html, f"review-cycle-{cycle['id']}")
+    assert f"Review cycle closing on {closing} (1)" in in_cycle
+    assert f'href="/console/cycles/{cycle["id"]}"' in in_cycle
+    assert "Walt Waiting" in in_cycle and "Nina New" not in in_cycle
+    no_cycle = _section(html, "review-no-cycle")
+    assert "Not in a review cycle yet (1)" in no_cycle and "Nina New" in no_cycle
+    assert html.index(f"review-cycle-{cycle['id']}") < html.index("review-no-cycle")

@@ -1,6 +1,6 @@
 """The facilitator's dashboard (SPEC §8, Facilitator): the queues of one issuer's work, read in
 one go for its admin: passed enrollments awaiting confirmation, work that needs revision, work
-awaiting review, and program versions awaiting PTSB."""
+awaiting review grouped by the review cycle that reviews it, and program versions awaiting PTSB."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from issuer.domain.states import EnrollmentStatus, ProgramStatus, Role
-from issuer.models import Earner, Enrollment, Program, ProgramVersion, Submission
+from issuer.models import Earner, Enrollment, Program, ProgramVersion, ReviewCycle, Submission
 from issuer.workflow.context import Context
+from issuer.workflow.learning import review_cycles
 from issuer.workflow.learning.enrollments import award_id_of
 from issuer.workflow.learning.my_learning import STATUS_WORDS, long_date
 
@@ -43,11 +44,23 @@ class ProgramLine:
 
 
 @dataclass(frozen=True)
+class ReviewGroup:
+    """The work awaiting review in one review cycle (``cycle_id`` None: in none yet)."""
+
+    cycle_id: int | None
+    closes_on: str | None  # the cycle's closing date, in words
+    open: bool
+    lines: list[QueueLine]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     passed: list[QueueLine]
     needs_revision: list[QueueLine]
     awaiting_review: list[QueueLine]
     awaiting_ptsb: list[ProgramLine]
+    # awaiting_review again, per cycle: cycles by closing date, then the work in no cycle yet
+    review_groups: list[ReviewGroup]
 
 
 def dashboard(ctx: Context) -> Dashboard:
@@ -55,11 +68,13 @@ def dashboard(ctx: Context) -> Dashboard:
     ctx.actor.require_role(Role.ISSUER_ADMIN)
     issuer_id = ctx.actor.issuer_id
     assert issuer_id is not None  # noqa: S101 - issuer admins always have an issuer
+    awaiting_review = _awaiting_review(ctx, issuer_id)
     return Dashboard(
         passed=_enrollments(ctx, issuer_id, [S.PASSED]),
         needs_revision=_enrollments(ctx, issuer_id, [S.NEEDS_REVISION]),
-        awaiting_review=_awaiting_review(ctx, issuer_id),
+        awaiting_review=awaiting_review,
         awaiting_ptsb=_awaiting_ptsb(ctx, issuer_id),
+        review_groups=_by_cycle(ctx, issuer_id, awaiting_review),
     )
 
 
@@ -124,6 +139,36 @@ def _awaiting_review(ctx: Context, issuer_id: int) -> list[QueueLine]:
         _line(row, row.submitted_at or row.Enrollment.updated_at)
         for row in ctx.session.execute(query).all()
     ]
+
+
+def _by_cycle(ctx: Context, issuer_id: int, lines: list[QueueLine]) -> list[ReviewGroup]:
+    """Each line under the cycle that reviews its latest submission (``cycle_for_submission``),
+    cycles by closing date, oldest work first within each; lines in no cycle last."""
+    cycles: dict[int, ReviewCycle] = {}
+    grouped: dict[int | None, list[QueueLine]] = {}
+    for line in lines:
+        submission = ctx.session.scalar(
+            select(Submission)
+            .where(Submission.enrollment_id == line.enrollment_id)
+            .order_by(Submission.created_at.desc(), Submission.id.desc())
+            .limit(1)
+        )
+        cycle = (
+            None
+            if submission is None
+            else review_cycles.cycle_for_submission(ctx, issuer_id, submission)
+        )
+        if cycle is not None:
+            cycles[cycle.id] = cycle
+        grouped.setdefault(None if cycle is None else cycle.id, []).append(line)
+    order = sorted(cycles.values(), key=lambda c: (c.closes_on, c.id))
+    groups = [
+        ReviewGroup(c.id, long_date(c.closes_on), c.status == review_cycles.OPEN, grouped[c.id])
+        for c in order
+    ]
+    if None in grouped:
+        groups.append(ReviewGroup(None, None, False, grouped[None]))
+    return groups
 
 
 def _awaiting_ptsb(ctx: Context, issuer_id: int) -> list[ProgramLine]:
