@@ -201,6 +201,14 @@ def test_the_new_form_offers_every_field_with_defaults(api, client, facilitator)
     assert ">PL Foundations<" in html  # a prerequisite chosen by name
 
 
+def test_enter_in_a_field_saves_the_form_rather_than_adding_an_alignment(client, facilitator):
+    """A browser submits a form by Enter through its first submit button."""
+    html = client.get("/console/programs/new").data.decode()
+    form = html[html.index('class="usa-form usa-form--large program-form"') :]
+    first_button = re.search(r'<button type="submit"[^>]*value="([a-z_]+)"', form)
+    assert first_button is not None and first_button.group(1) == "save"
+
+
 def test_creating_a_program_stores_every_field_as_a_draft(api, client, facilitator):
     issuer_id, admin = facilitator
     foundations = api.program(admin, issuer_id, name="PL Foundations")["id"]
