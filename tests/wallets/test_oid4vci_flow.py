@@ -10,7 +10,9 @@ import time
 
 import pytest
 from joserfc import jws
+from sqlalchemy import select
 
+from issuer.models import AuditEntry
 from tests.conftest import BASE_URL
 from tests.wallets.oid4vci_client import PRE_AUTH, Holder, Wallet
 
@@ -218,3 +220,26 @@ def test_the_access_token_gives_one_copy(api, wallet, award, earner_token):
 def test_no_access_token_answers_invalid_token(wallet, client):
     response = client.post("/oid4vci/credential", json={})
     _error(response, "invalid_token", 401)
+
+
+def test_the_offer_and_the_copy_are_in_the_audit_log(app, api, wallet, award, earner_token):
+    holder = Holder.did_jwk_p256()
+    wallet.claim(new_offer(api, award, earner_token), holder, "jwt_vc_json")
+    with app.extensions["issuer.services"].db.session() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.subject_id == award["id"]).order_by(AuditEntry.id)
+        ).all()
+    actions = [(e.action, e.detail.get("holder"), e.detail.get("format")) for e in entries]
+    assert ("wallet_offer.created", None, None) in actions
+    assert actions[-1] == ("wallet_copy.issued", holder.did, "jwt_vc_json")
+
+
+def test_a_holder_sending_a_bare_jwk_is_bound_as_its_did_jwk(api, wallet, award, earner_token):
+    holder = Holder.did_key_ed25519()
+    holder.kid = None
+    response = wallet.claim(new_offer(api, award, earner_token), holder, "ldp_vc")
+    assert response.status_code == 200, response.get_json()
+    subject = response.get_json()["credentials"][0]["credential"]["credentialSubject"]["id"]
+    encoded = subject.removeprefix("did:jwk:")
+    jwk = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    assert jwk == holder.key.as_dict(private=False)
