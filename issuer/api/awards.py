@@ -10,7 +10,7 @@ from issuer.api.bodies import json_body
 from issuer.api.context import read, write
 from issuer.api.routing import QueryParam, area
 from issuer.workflow import present
-from issuer.workflow.awards import awards, bulk_completion, completions
+from issuer.workflow.awards import awards, bulk_completion, completions, wallet_offers
 
 api = area("awards", "Awards")
 
@@ -47,7 +47,7 @@ def complete(enrollment_id: int) -> tuple[dict[str, Any], int]:
     "/awards/<uuid:award_id>", "GET", "Read an award with its artifact URLs", errors=(401, 403, 404)
 )
 def get_award(award_id: Any) -> dict[str, Any]:
-    return read(lambda ctx: present.award(ctx, awards.get_award(ctx, str(award_id))))
+    return read(lambda ctx: present.award_with_copies(ctx, awards.get_award(ctx, str(award_id))))
 
 
 @api.route(
@@ -78,3 +78,18 @@ def confirm_completions(issuer_id: int) -> dict[str, Any]:
         all_passed=body.get("all_passed", False),
     )
     return present.bulk_completion(result)
+
+
+@api.route(
+    "/awards/<uuid:award_id>/wallet-offers",
+    "POST",
+    "Offer an award to a wallet (OpenID4VCI pre-authorized code; single use, 10 minutes)",
+    status=201,
+    errors=(401, 403, 404),
+)
+def create_wallet_offer(award_id: Any) -> tuple[dict[str, Any], int]:
+    json_body("empty", optional=True)
+    offer = write(
+        lambda ctx: present.wallet_offer(ctx, wallet_offers.create_offer(ctx, str(award_id)))
+    )
+    return offer, 201

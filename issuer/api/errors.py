@@ -126,7 +126,15 @@ FALLBACK_PAGE = (
 )
 
 # Machine endpoints whose errors are JSON whatever the client accepts.
-JSON_PATHS = ("/api/", "/.well-known/", f"{API_PREFIX}/", TOKEN_PATH, REGISTER_PATH, REVOKE_PATH)
+JSON_PATHS = (
+    "/api/",
+    "/.well-known/",
+    "/oid4vci/",
+    f"{API_PREFIX}/",
+    TOKEN_PATH,
+    REGISTER_PATH,
+    REVOKE_PATH,
+)
 # Published JSON-LD documents: a page only for a client that prefers HTML to JSON (a browser),
 # as the documents themselves negotiate (issuer/public); `*/*` keeps getting JSON.
 DOCUMENT_PATHS = ("/ob2/", "/ob3/")

@@ -18,6 +18,7 @@ from issuer.models.oauth import OAuthClient, OAuthCode, OAuthToken, ReceivedCred
 from issuer.models.outbox import Notice
 from issuer.models.programs import Program, ProgramVersion, Stack, StackProgram
 from issuer.models.review_cycles import ReviewAssignment, ReviewCycle
+from issuer.models.wallets import WalletAccessToken, WalletCopy, WalletNonce, WalletOffer
 from issuer.models.webhooks import (
     WebhookAttempt,
     WebhookDelivery,
@@ -57,6 +58,10 @@ __all__ = [
     "StackProgram",
     "StatusList",
     "Submission",
+    "WalletAccessToken",
+    "WalletCopy",
+    "WalletNonce",
+    "WalletOffer",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEvent",

@@ -9,6 +9,7 @@ from flask import Flask
 from issuer.oauth.protect import Grant, OAuthRefused, require
 from issuer.oauth.server import build_server
 from issuer.oauth.views import blueprint
+from issuer.oauth.wallets import blueprint as wallets_blueprint
 
 __all__ = ["Grant", "OAuthRefused", "init_app", "require"]
 
@@ -17,3 +18,4 @@ def init_app(app: Flask) -> None:
     """Build the authorization server for ``app`` and route its endpoints."""
     build_server(app)
     app.register_blueprint(blueprint)
+    app.register_blueprint(wallets_blueprint)

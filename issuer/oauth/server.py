@@ -25,6 +25,7 @@ from flask import Flask, current_app, g
 from flask import request as http_request
 from joserfc.errors import InvalidClaimError
 
+from issuer.domain import oid4vci
 from issuer.domain.actors import Actor
 from issuer.domain.oauth_urls import OAuthUrls
 from issuer.oauth.records import AuthorizationCode, Client, Token
@@ -76,13 +77,15 @@ def server_metadata(base_url: str) -> dict[str, Any]:
         "registration_endpoint": urls.register,
         "scopes_supported": list(SCOPES),
         "response_types_supported": ["code"],
-        "grant_types_supported": GRANT_TYPES,
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         "service_documentation": urls.discovery,
         "op_policy_uri": urls.privacy,
         "op_tos_uri": urls.terms,
+        # OpenID4VCI: wallets redeem a pre-authorized code at the same token endpoint.
+        **oid4vci.authorization_server_additions(),
+        "grant_types_supported": [*GRANT_TYPES, oid4vci.PRE_AUTHORIZED_GRANT],
     }
 
 

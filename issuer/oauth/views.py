@@ -24,6 +24,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from issuer.domain import oid4vci
 from issuer.domain.actors import SYSTEM, Actor
 from issuer.domain.oauth_urls import (
     APPS_PATH,
@@ -37,6 +38,7 @@ from issuer.domain.oauth_urls import (
 )
 from issuer.domain.states import Role
 from issuer.errors import RateLimited
+from issuer.oauth import wallets
 from issuer.oauth.records import Client
 from issuer.oauth.scopes import CONSENT_WORDS, split
 from issuer.oauth.server import current_server, server_metadata, unit_of_work
@@ -84,7 +86,10 @@ def _json_body() -> object:
 
 @blueprint.post(TOKEN_PATH)
 def token() -> Response:
-    """Code for tokens (with the PKCE verifier), and refresh; RFC 6749 §5 answers."""
+    """Code for tokens (with the PKCE verifier), and refresh; RFC 6749 §5 answers. A wallet's
+    pre-authorized code (OpenID4VCI) is answered by ``issuer.oauth.wallets``."""
+    if request.form.get("grant_type") == oid4vci.PRE_AUTHORIZED_GRANT:
+        return wallets.pre_authorized_token()
     with unit_of_work(SYSTEM):
         return current_server().create_token_response()  # type: ignore[no-any-return]
 

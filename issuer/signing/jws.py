@@ -65,6 +65,17 @@ class _Registry(jws.JWSRegistry):
     max_signature_length = 1024
 
 
+class HolderProofRegistry(jws.JWSRegistry):
+    """What a wallet's key proof may be signed with (OpenID4VCI): EdDSA and ES256, never none,
+    HS* or anything else."""
+
+    algorithms = {EDDSA: _QuietEdDSA(), "ES256": jws.JWSRegistry.algorithms["ES256"]}
+    recommended = [EDDSA, "ES256"]
+    max_header_length = MAX_HEADER_BYTES
+    max_payload_length = MAX_TOKEN_BYTES
+    max_signature_length = 1024
+
+
 def sign_compact(
     payload: Mapping[str, Any] | bytes,
     private_key: PrivateKey,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from issuer.domain import rubric
+from issuer.domain import oid4vci, rubric
 from issuer.domain.states import EnrollmentStatus
 from issuer.models import (
     Account,
@@ -25,6 +25,7 @@ from issuer.models import (
     WebhookSubscription,
 )
 from issuer.workflow import lists
+from issuer.workflow.awards import wallet_copies
 from issuer.workflow.awards.awards import Portfolio
 from issuer.workflow.awards.bulk_completion import OUTCOMES, BulkCompletion
 from issuer.workflow.awards.exports import CompletionRecord
@@ -478,3 +479,32 @@ def completion_record(record: CompletionRecord) -> dict[str, Any]:
     body["awarded_on"] = when(record.awarded_on)
     body["expires_on"] = when(record.expires_on)
     return body
+
+
+def wallet_offer(ctx: Context, offer: Any) -> dict[str, Any]:
+    """A wallet offer (SPEC §10). ``lcw_url`` is null until the VC-API exchange exists."""
+    return {
+        "offer_id": offer.id,
+        "award_id": offer.award_id,
+        "credential_offer_uri": oid4vci.offer_uri(ctx.urls.base, offer.id),
+        "offer_url": oid4vci.offer_url(ctx.urls.base, offer.id),
+        "lcw_url": None,
+        "expires_at": when(offer.expires_at),
+    }
+
+
+def award_with_copies(ctx: Context, row: Award) -> dict[str, Any]:
+    """An award as ``GET /api/v1/awards/{id}`` answers it: with the wallet copies issued."""
+    return {
+        **award(ctx, row),
+        "wallet_copies": [
+            {
+                "id": copy.id,
+                "credential": copy.credential_id,
+                "holder": copy.holder_did,
+                "format": copy.format,
+                "issued_at": when(copy.issued_at),
+            }
+            for copy in wallet_copies.copies_of(ctx, row.id)
+        ],
+    }

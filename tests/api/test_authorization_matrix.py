@@ -162,6 +162,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
     ("GET", "/reviews/queue", None, {"admin_b": WRONG_ROLE, "earner2": WRONG_ROLE}),
     ("GET", "/awards/{award}", None, EARNERS_OWN),
     ("POST", "/awards/{award}/revoke", {"reason": "Hostile"}, ISSUER_STAFF_ONLY),
+    ("POST", "/awards/{award}/wallet-offers", None, EARNERS_OWN),
     ("GET", "/ptsb/notices", None, same(WRONG_ROLE, NOT_PTSB)),
     (
         "POST",

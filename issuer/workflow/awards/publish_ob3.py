@@ -127,6 +127,10 @@ class OpenBadges3:
         private = ctx.keys.private_key(key.private_file).private_key
         return self.signer.sign(unsigned, private, ctx.urls.ob3_key(key.id), ctx.now)
 
+    def vc_jwt(self, ctx: Context, issuer: Issuer, unsigned: dict[str, Any]) -> str:
+        """The credential as a VC-JWT, signed the way awards are (a wallet copy's second form)."""
+        return self._jwt(ctx, issuer, unsigned)
+
     def _jwt(self, ctx: Context, issuer: Issuer, unsigned: dict[str, Any]) -> str:
         """The VC-JWT: RS256, header only ``alg`` and ``kid`` (the key's own URL, a JWK)."""
         key = active_key(ctx, issuer.id, "RSA")

@@ -1,0 +1,72 @@
+"""Wallets (SPEC §10): offers of an award to a wallet, the OpenID4VCI pre-authorized codes,
+access tokens and nonces that carry one through, and the holder-bound copies issued.
+
+Every step's state is here, so any worker answers any step. Codes, tokens and nonces are stored
+as SHA-256 hashes (each carries 256 random bits, so a plain hash is enough) and are single use:
+a step claims one with ``UPDATE … SET used_at = :now WHERE … AND used_at IS NULL`` and proceeds
+only when exactly one row changed, so two racing requests get one answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from issuer.db import Base
+from issuer.models.types import UTCDateTime
+
+
+class WalletOffer(Base):
+    """An offer of one award to a wallet, with its pre-authorized code: single use, expiring."""
+
+    __tablename__ = "wallet_offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the pre-authorized code was exchanged for an access token (it works once).
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class WalletAccessToken(Base):
+    """An access token for the credential endpoint, granted for one offer; spent by one copy."""
+
+    __tablename__ = "wallet_access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("wallet_offers.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class WalletNonce(Base):
+    """A ``c_nonce`` from the nonce endpoint: a proof of possession may carry it once."""
+
+    __tablename__ = "wallet_nonces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class WalletCopy(Base):
+    """A copy of an award's credential issued to a wallet, bound to the holder's DID."""
+
+    __tablename__ = "wallet_copies"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
+    offer_id: Mapped[str | None] = mapped_column(ForeignKey("wallet_offers.id"), nullable=True)
+    holder_did: Mapped[str] = mapped_column(Text)
+    credential_id: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(20))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())

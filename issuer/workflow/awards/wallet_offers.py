@@ -1,0 +1,149 @@
+"""Offering an award to a wallet (SPEC §10): the offer with its pre-authorized code, the
+Credential Offer document a wallet reads, and the token and nonce steps of OpenID4VCI 1.0.
+
+Codes, access tokens and nonces are kept as SHA-256 hashes and claimed once by a conditional
+UPDATE (``… WHERE used_at IS NULL``, one row changed or refused), so any worker answers any step
+and two racing requests get one answer. The pre-authorized code is derived from the offer's
+unguessable id with the service's secret key (HMAC), so the Credential Offer can be served again
+until the code is used, while the database holds only its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from issuer.domain import oid4vci
+from issuer.domain.oid4vci import ProtocolError
+from issuer.domain.states import Role
+from issuer.errors import Forbidden, NotFound
+from issuer.models import Award, Earner, WalletAccessToken, WalletNonce, WalletOffer
+from issuer.workflow import audit
+from issuer.workflow.context import Context
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def pre_authorized_code(ctx: Context, offer_id: str) -> str:
+    mac = hmac.new(ctx.secret_key.encode(), f"oid4vci-code:{offer_id}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+@dataclass(frozen=True)
+class Offer:
+    id: str
+    award_id: str
+    expires_at: datetime
+
+
+def create_offer(ctx: Context, award_id: str) -> Offer:
+    """The earner, or an admin of the award's issuer, offers the award to a wallet."""
+    award = ctx.get(Award, award_id)
+    actor = ctx.actor
+    if actor.role is Role.EARNER:
+        if ctx.get(Earner, award.earner_id).email != actor.email:
+            raise Forbidden("That is another earner's award.", code="other_earner")
+    else:
+        actor.require_role(Role.ISSUER_ADMIN)
+        actor.require_issuer(award.issuer_id)
+    offer_id = secrets.token_urlsafe(24)
+    row = WalletOffer(
+        id=offer_id,
+        award_id=award.id,
+        created_by=actor.account_id,
+        code_hash=_hash(pre_authorized_code(ctx, offer_id)),
+        created_at=ctx.now,
+        expires_at=ctx.now + oid4vci.OFFER_LIFETIME,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    # The offer's id is a bearer secret (it reveals the code): the log names the award only.
+    audit.record(ctx, "wallet_offer.created", "award", award.id, expires_at=str(row.expires_at))
+    return Offer(offer_id, award.id, row.expires_at)
+
+
+def offer_document(ctx: Context, offer_id: str) -> dict[str, object]:
+    """The Credential Offer at ``credential_offer_uri`` while its code is unused and unexpired."""
+    row = ctx.session.get(WalletOffer, offer_id)
+    if row is None or row.used_at is not None or row.expires_at <= ctx.now:
+        raise NotFound("No open wallet offer at this address.", code="offer_not_found")
+    return oid4vci.credential_offer(ctx.urls.base, pre_authorized_code(ctx, offer_id))
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_in: int
+
+
+def redeem_code(ctx: Context, code: str) -> AccessToken:
+    """Token endpoint, pre-authorized code grant: the code works once, before its offer expires."""
+    if not code:
+        raise ProtocolError("invalid_request", "Send the pre-authorized_code.")
+    claimed = ctx.session.execute(
+        update(WalletOffer)
+        .where(
+            WalletOffer.code_hash == _hash(code),
+            WalletOffer.used_at.is_(None),
+            WalletOffer.expires_at > ctx.now,
+        )
+        .values(used_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ProtocolError(
+            "invalid_grant", "The pre-authorized code is unknown, already used or expired."
+        )
+    offer_id = ctx.session.scalar(
+        select(WalletOffer.id).where(WalletOffer.code_hash == _hash(code))
+    )
+    token = secrets.token_urlsafe(32)
+    ctx.session.add(
+        WalletAccessToken(
+            offer_id=offer_id,
+            token_hash=_hash(token),
+            issued_at=ctx.now,
+            expires_at=ctx.now + oid4vci.ACCESS_TOKEN_LIFETIME,
+        )
+    )
+    ctx.session.flush()
+    return AccessToken(token, int(oid4vci.ACCESS_TOKEN_LIFETIME.total_seconds()))
+
+
+def new_nonce(ctx: Context) -> str:
+    """Nonce endpoint: a fresh ``c_nonce``, stored hashed, usable once by one key proof."""
+    nonce = secrets.token_urlsafe(32)
+    ctx.session.add(
+        WalletNonce(
+            nonce_hash=_hash(nonce),
+            created_at=ctx.now,
+            expires_at=ctx.now + oid4vci.NONCE_LIFETIME,
+        )
+    )
+    ctx.session.flush()
+    return nonce
+
+
+def spend_nonce(ctx: Context, nonce: object) -> None:
+    """Claim a ``c_nonce`` for one proof: unknown, used or expired ones answer invalid_nonce."""
+    if not isinstance(nonce, str) or not nonce:
+        raise ProtocolError("invalid_proof", "The key proof carries no nonce.")
+    claimed = ctx.session.execute(
+        update(WalletNonce)
+        .where(
+            WalletNonce.nonce_hash == _hash(nonce),
+            WalletNonce.used_at.is_(None),
+            WalletNonce.expires_at > ctx.now,
+        )
+        .values(used_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ProtocolError("invalid_nonce", "The nonce is unknown, already used or expired.")
