@@ -49,10 +49,11 @@ def _to_program(program_id: int) -> Any:
 
 
 def _overview(actor: Actor, program_id: int) -> authoring.ProgramOverview:
-    try:
-        return pages.read(actor, lambda ctx: authoring.program_overview(ctx, program_id))
-    except NotFound:
-        abort(404, "No such program among yours.")
+    return pages.read_or_abort(
+        actor,
+        lambda ctx: authoring.program_overview(ctx, program_id),
+        missing="No such program among yours.",
+    )
 
 
 # ---- The list ------------------------------------------------------------------------------
@@ -337,10 +338,9 @@ def create_stack() -> Any:
 
 
 def _own_stack(actor: Actor, stack_id: int) -> authoring.StackLine:
-    try:
-        return pages.read(actor, lambda ctx: authoring.our_stack(ctx, stack_id))
-    except NotFound:
-        abort(404, "No such stack among yours.")
+    return pages.read_or_abort(
+        actor, lambda ctx: authoring.our_stack(ctx, stack_id), missing="No such stack among yours."
+    )
 
 
 @blueprint.get("/console/stacks/<int:stack_id>/edit")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from issuer.domain.actors import Actor
 from issuer.domain.states import Role
-from issuer.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from issuer.errors import Conflict, ValidationFailed
 from issuer.web import csrf, pages
 from issuer.workflow.awards import awards, bulk_completion, issuer_awards
 from issuer.workflow.learning import facilitator_queues
@@ -148,12 +148,12 @@ def award_list() -> Any:
 
 
 def _award(actor: Actor, award_id: str) -> issuer_awards.IssuerAward:
-    try:
-        return pages.read(actor, lambda ctx: issuer_awards.issuer_award(ctx, award_id))
-    except NotFound:
-        abort(404, "No such award.")
-    except Forbidden:
-        abort(403, "That award was issued by another issuer.")
+    return pages.read_or_abort(
+        actor,
+        lambda ctx: issuer_awards.issuer_award(ctx, award_id),
+        missing="No such award.",
+        elsewhere="That award was issued by another issuer.",
+    )
 
 
 @blueprint.get("/console/awards/<uuid:award_id>")

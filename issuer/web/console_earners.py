@@ -36,12 +36,12 @@ def _to_earner(earner_id: int) -> Any:
 
 
 def _record(actor: Actor, earner_id: int) -> earner_record.EarnerRecord:
-    try:
-        return pages.read(actor, lambda ctx: earner_record.earner_record(ctx, earner_id))
-    except NotFound:
-        abort(404, "No such educator.")
-    except Forbidden:
-        abort(403, "That educator is not one of your issuer's.")
+    return pages.read_or_abort(
+        actor,
+        lambda ctx: earner_record.earner_record(ctx, earner_id),
+        missing="No such educator.",
+        elsewhere="That educator is not one of your issuer's.",
+    )
 
 
 # ---- Search --------------------------------------------------------------------------------

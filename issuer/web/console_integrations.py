@@ -26,8 +26,6 @@ from issuer.domain.spreadsheet import csv_records
 from issuer.errors import (
     BadRequest,
     Conflict,
-    Forbidden,
-    NotFound,
     PayloadTooLarge,
     RowsRejected,
     ValidationFailed,
@@ -340,14 +338,12 @@ def _created(new: subscriptions.NewSubscription) -> dict[str, Any]:
 def delete_webhook(subscription_id: int) -> Any:
     """GET asks first; the POST deletes (a deleted subscription stays deleted on a re-post)."""
     actor = admin()
-    try:
-        subscription = pages.read(
-            actor, lambda ctx: _summary(subscriptions.get_subscription(ctx, subscription_id))
-        )
-    except NotFound:
-        abort(404, "No such webhook subscription.")
-    except Forbidden:
-        abort(403, "That subscription belongs to another issuer.")
+    subscription = pages.read_or_abort(
+        actor,
+        lambda ctx: _summary(subscriptions.get_subscription(ctx, subscription_id)),
+        missing="No such webhook subscription.",
+        elsewhere="That subscription belongs to another issuer.",
+    )
     if request.method == "GET":
         if not subscription["active"]:
             flash("This subscription was already deleted.", "info")

@@ -98,12 +98,12 @@ def open_cycle() -> Any:
 @blueprint.get("/console/cycles/<int:cycle_id>")
 def cycle(cycle_id: int) -> Any:
     actor = _facilitator()
-    try:
-        view, reviewers = pages.read(actor, lambda ctx: review_cycles.cycle_page(ctx, cycle_id))
-    except Forbidden:
-        abort(403, "That review cycle belongs to another issuer.")
-    except NotFound:
-        abort(404, "No such review cycle.")
+    view, reviewers = pages.read_or_abort(
+        actor,
+        lambda ctx: review_cycles.cycle_page(ctx, cycle_id),
+        missing="No such review cycle.",
+        elsewhere="That review cycle belongs to another issuer.",
+    )
     return render_template(
         "cycles/cycle.html",
         cycle=view,

@@ -12,6 +12,7 @@ from flask import abort, current_app, redirect, url_for
 
 from issuer.domain.actors import Actor
 from issuer.domain.states import Role
+from issuer.errors import Forbidden, NotFound
 from issuer.runtime import Services
 from issuer.web.session import signed_in
 from issuer.workflow.context import Context
@@ -57,3 +58,16 @@ def write(actor: Actor, fn: Callable[[Context], T]) -> T:
     for hook in contexts[0].after_commit:
         hook()
     return result
+
+
+def read_or_abort(
+    actor: Actor, fn: Callable[[Context], T], *, missing: str, elsewhere: str | None = None
+) -> T:
+    """A read of one thing the page is about: the 404 page saying ``missing`` when it does not
+    exist, the 403 page saying ``elsewhere`` (or the workflow's own words) when it is not theirs."""
+    try:
+        return read(actor, fn)
+    except NotFound:
+        abort(404, missing)
+    except Forbidden as exc:
+        abort(403, elsewhere or exc.message)

@@ -42,10 +42,9 @@ def approval_queue() -> Any:
 
 
 def _comparison(actor: Actor, program_id: int) -> approval_review.Comparison:
-    try:
-        return pages.read(actor, lambda ctx: approval_review.compare(ctx, program_id))
-    except NotFound:
-        abort(404, "No such program.")
+    return pages.read_or_abort(
+        actor, lambda ctx: approval_review.compare(ctx, program_id), missing="No such program."
+    )
 
 
 def _comparison_page(

@@ -42,12 +42,11 @@ def queue() -> Any:
 
 
 def _scoring_page(actor: Actor, submission_id: int) -> review_cycles.ScoringPage:
-    try:
-        return pages.read(actor, lambda ctx: review_cycles.scoring_page(ctx, submission_id))
-    except Forbidden as exc:
-        abort(403, exc.message)
-    except NotFound:
-        abort(404, "No such submission.")
+    return pages.read_or_abort(
+        actor,
+        lambda ctx: review_cycles.scoring_page(ctx, submission_id),
+        missing="No such submission.",
+    )
 
 
 def _render(
