@@ -109,7 +109,7 @@ def test_a_facilitator_creates_previews_and_submits_a_program_through_pages_only
     _click(browser, f"label[for=prerequisite-{district['foundations']}]")
     _type(browser, "rubric-3", "The log shows three full cycles with feedback.", clear=True)
     _type(browser, "rubric-4", "The cycles changed the colleague's practice.", clear=True)
-    _click(browser, "button[value=save]")
+    _click(browser, "button[value=save]:not([hidden])")
 
     # Refused: the error summary names the field; every value is kept, the image too.
     wait_for(lambda: "There is a problem" in _main(browser))
@@ -121,7 +121,7 @@ def test_a_facilitator_creates_previews_and_submits_a_program_through_pages_only
     assert "The image you chose is kept." in _main(browser)
     check_page(browser, axe, "authoring-3-refused-field")
     _type(browser, "estimated_hours", "10", clear=True)
-    _click(browser, "button[value=save]")
+    _click(browser, "button[value=save]:not([hidden])")
     wait_for(lambda: _path(browser).startswith("/console/programs/") and "Draft" in _main(browser))
     program_id = int(_path(browser).rsplit("/", 1)[1])
     assert "saved as a draft" in _main(browser)
