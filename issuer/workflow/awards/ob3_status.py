@@ -4,17 +4,16 @@ from the awards table when something changes.
 
 Each list hands out its indexes in the order of a keyed permutation of ``0..capacity-1``
 (sequential indexes would leak issuance order; the key is the list's own, kept in the database).
-Taking the next position is one ``UPDATE ... RETURNING`` of the list's row: on PostgreSQL in a
-short transaction of its own, so concurrent completions of one issuer never wait for each other's
-signing (an index taken by a completion that then rolls back stays unused); on SQLite inside the
-completion, whose write lock already serialises writers. A full list makes the issuer's next list
+Taking the next position is one ``UPDATE ... RETURNING`` of the list's row inside the
+completion's transaction (a claim made outside it could not see an issuer or a list that
+transaction wrote, as the demo's seeding does, and would wait on it); the row lock serialises one
+issuer's claims until the completion commits. A full list makes the issuer's next list
 open, at ``…/status/2``, ``…/status/3`` and so on, published like the first. The unique index on
 (issuer, list, index) remains the last line of defence.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -23,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from issuer.errors import Conflict
 from issuer.models import Award, Issuer, StatusList
@@ -78,7 +76,7 @@ def claim_index(ctx: Context, issuer: Issuer, publish_list: PublishList) -> tupl
     for _ in range(CLAIM_ATTEMPTS):
         claimed = _take_next_position(ctx, issuer.id)
         if claimed is None:
-            _in_own_transaction(ctx, lambda c: _open_next_list(c, issuer, publish_list))
+            _open_next_list(ctx, issuer, publish_list)
             continue
         index = permuted_index(claimed.position, claimed.capacity, claimed.key)
         if claimed.legacy and _taken(ctx, issuer.id, claimed.number, index):
@@ -87,22 +85,9 @@ def claim_index(ctx: Context, issuer: Issuer, publish_list: PublishList) -> tupl
     raise Conflict("No status list index could be taken; retry.", code="status_list_full")
 
 
-def _in_own_transaction(ctx: Context, work: Callable[[Context], Any]) -> Any:
-    """Run ``work`` in a short transaction of its own on PostgreSQL (committed at once, so what
-    it locks is locked only for that instant); on SQLite in the caller's transaction."""
-    bind = ctx.session.get_bind()
-    if bind.dialect.name == "sqlite":
-        return work(ctx)
-    with Session(bind, expire_on_commit=False) as session:
-        result = work(dataclasses.replace(ctx, session=session, memo={}, _held=[]))
-        session.commit()
-    return result
-
-
 def _take_next_position(ctx: Context, issuer_id: int) -> Claimed | None:
-    """Take the newest list's next position: one statement, on PostgreSQL an autocommit one on a
-    connection of its own (no session, no BEGIN or COMMIT round trip); None when that list is
-    full or the issuer has none."""
+    """Take the newest list's next position: one statement in the completion's transaction;
+    None when that list is full or the issuer has none."""
     newest = (
         select(StatusList.id)
         .where(StatusList.issuer_id == issuer_id)
@@ -122,13 +107,7 @@ def _take_next_position(ctx: Context, issuer_id: int) -> Claimed | None:
             StatusList.legacy,
         )
     )
-    bind = ctx.session.get_bind()
-    if bind.dialect.name == "sqlite":
-        row = ctx.session.execute(statement).one_or_none()
-    else:
-        with bind.connect() as connection:
-            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-            row = autocommit.execute(statement).one_or_none()
+    row = ctx.session.execute(statement).one_or_none()
     if row is None:
         return None
     number, allocated, capacity, key, legacy = row
