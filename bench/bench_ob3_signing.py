@@ -51,6 +51,7 @@ from issuer.signing.data_integrity import sign_data_integrity  # noqa: E402
 from issuer.signing.keys import ED25519_PRIV_PREFIX, generate_key, multikey_multibase  # noqa: E402
 from issuer.signing.multibase import encode_base58btc  # noqa: E402
 from issuer.signing.proof_cache import CachedSigner  # noqa: E402
+from issuer.workflow.awards.documents import json_bytes  # noqa: E402
 from tests.interop import harness  # noqa: E402
 
 BASE = "https://badges.bench"
@@ -151,7 +152,7 @@ class Issuance:
         signed = self.sign(v3.build_credential(info))
         compact = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
         rows = [
-            (info.id, json.dumps(signed, ensure_ascii=False, indent=2).encode()),
+            (info.id, json_bytes(signed)),
             (info.id + ".png", bake_png(self.png, compact, keyword=Keyword.OB3)),
             (info.id + ".svg", bake_svg(self.svg, compact, keyword=Keyword.OB3)),
         ]

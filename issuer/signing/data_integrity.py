@@ -326,7 +326,7 @@ def check_dataset(dataset: Mapping[str, list[dict[str, Any]]]) -> None:
     """Refuse what jsonld.js safe mode refuses and pyld lets through into the dataset."""
     for graph_name, triples in dataset.items():
         if graph_name.startswith(RELATIVE_BASE):
-            raise _relative_iri()
+            raise relative_iri_error()
         for triple in triples:
             if triple["predicate"]["type"] == "blank node":
                 raise ValidationFailed(
@@ -335,7 +335,7 @@ def check_dataset(dataset: Mapping[str, list[dict[str, Any]]]) -> None:
                 )
             for term in (triple["subject"], triple["predicate"], triple["object"]):
                 if term["type"] == "IRI" and term["value"].startswith(RELATIVE_BASE):
-                    raise _relative_iri()
+                    raise relative_iri_error()
             _check_literal(triple["object"])
 
 
@@ -343,13 +343,13 @@ def _check_literal(term: Mapping[str, Any]) -> None:
     if term["type"] != "literal":
         return
     if term.get("datatype", "").startswith(RELATIVE_BASE):
-        raise _relative_iri()
+        raise relative_iri_error()
     language = term.get("language")
     if language is not None and not _BCP47.match(language):
         raise ValidationFailed(f"Invalid language tag {language!r}.", code="invalid_language")
 
 
-def _relative_iri() -> ValidationFailed:
+def relative_iri_error() -> ValidationFailed:
     return ValidationFailed(
         "The document uses a relative IRI (an undefined type or a relative id); "
         "JSON-LD safe mode refuses it.",

@@ -8,9 +8,17 @@ Ed25519 under 1%. Expansion depends only on a document's *shape* (its keys, its 
 is expanded as an IRI. So the shape is expanded once with placeholder leaves ("sentinels") and
 kept as a template; each document is expanded by putting its leaves into the template. Leaves in
 IRI positions go in only when they are absolute http(s) IRIs (expanded to themselves); any other
-value there is part of the cache key and expanded for real. Turning the expanded document into
-an RDF dataset, the safe-mode checks and RDFC-1.0 run per document as in the plain path.
-A differential test over many generated credentials checks the proofs are byte-identical.
+value there is part of the cache key and expanded for real.
+
+Turning the expanded document into an RDF dataset (pyld's node map and ``_graph_to_rdf``) was
+then the largest cost, and it too depends only on the shape: the template's dataset is made once
+with a unique placeholder IRI per leaf, and a document's dataset is the template's quads with its
+leaves put back (``_DatasetTemplate``). Two things differ from running pyld per document, and
+neither changes the canonical form: nodes sharing an id (which pyld's node map merges) stay
+separate subjects with the same IRI, and repeated values (which the node map keeps once) are
+dropped here as duplicate quads. An RDF dataset is a set, and RDFC-1.0 depends neither on blank
+node labels nor on quad order. RDFC-1.0 runs per document as in the plain path. A differential
+test over many generated credentials checks the proofs are byte-identical.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld import jsonld
-from pyld.jsonld import IdentifierIssuer, JsonLdError, JsonLdProcessor
+from pyld.jsonld import XSD_DOUBLE, IdentifierIssuer, JsonLdError, JsonLdProcessor
 
 from issuer.errors import IssuerError, SigningError, ValidationFailed
 from issuer.openbadges.contexts import ContextLoader
@@ -41,6 +49,7 @@ from issuer.signing.data_integrity import (
     BoundedURDNA2015,
     canonicalize,
     check_dataset,
+    relative_iri_error,
     sha256_of,
     xsd_datetime,
 )
@@ -62,11 +71,25 @@ class _Slot:
     index: int
 
 
+# Parts of a templated quad: a term shared by every document (never a blank node: RDFC-1.0
+# relabels those in place), a blank node (a fresh term per document), or a leaf of the document.
+_CONSTANT, _BLANK, _IRI_LEAF, _STRING_LEAF, _CONVERTED_LEAF = range(5)
+
+
+@dataclass(frozen=True)
+class _DatasetTemplate:
+    """The RDF dataset of a shape, leaves left out: ``quads`` are (graph, subject, predicate,
+    object) parts, each ``(kind, value, extra)`` as the constants above say."""
+
+    quads: tuple[tuple[tuple[int, Any, Any], ...], ...]
+
+
 @dataclass(frozen=True)
 class _Template:
     expanded: Any  # the expanded sentinel document, sentinels replaced by _Slot
     iri_slots: frozenset[int]  # leaves expanded as IRIs: must be absolute http(s) to go in
     literal_slots: frozenset[int]  # leaves seen nowhere we understand: expanded for real
+    dataset: _DatasetTemplate | None = None  # None: the shape's dataset is made per document
 
 
 class TemplateCanonicalizer:
@@ -88,6 +111,8 @@ class TemplateCanonicalizer:
             template = self._template(document, shape, leaves, fixed)
             if _fixed_leaves(template, leaves):
                 return canonicalize(document, self.loader)
+        if template.dataset is not None:
+            return _canonical_nquads(_dataset_of(template.dataset, leaves))
         return self._from_expanded(_instantiate(template.expanded, leaves))
 
     def _template(self, document: Any, shape: Any, leaves: list[Any], fixed: Any) -> _Template:
@@ -113,14 +138,44 @@ class TemplateCanonicalizer:
         found: dict[int, str] = {}
         template = _slotted(expanded, _sentinel_index(sentinels, fixed), found, None)
         unseen = set(range(len(leaves))) - set(found) - set(fixed)
+        literal_slots = frozenset({i for i, where in found.items() if where == "other"} | unseen)
+        dataset = None
+        if not literal_slots:
+            dataset = self._dataset_template(template, leaves)
         return _Template(
             expanded=template,
             iri_slots=frozenset(i for i, where in found.items() if where == "iri"),
-            literal_slots=frozenset({i for i, where in found.items() if where == "other"} | unseen),
+            literal_slots=literal_slots,
+            dataset=dataset,
         )
+
+    def _dataset_template(self, expanded: Any, leaves: list[Any]) -> _DatasetTemplate | None:
+        """The shape's dataset with a placeholder IRI for each leaf, turned into quad templates;
+        None when a placeholder ends up anywhere but whole in an IRI or a plain literal."""
+        placeholders = [f"{_SENTINEL}{i}" for i in range(len(leaves))]
+        values: dict[int, dict[str, Any]] = {}
+        dataset = self._dataset(_instantiate(expanded, placeholders, values))
+        check_dataset(dataset)
+        slot_of = {placeholder: i for i, placeholder in enumerate(placeholders)}
+        quads = []
+        for name, triples in dataset.items():
+            graph = None if name == "@default" else _graph_term(name)
+            for triple in triples:
+                terms = (graph, triple["subject"], triple["predicate"], triple["object"])
+                parts = tuple(_part(term, slot_of, leaves, values) for term in terms)
+                if any(part is None for part in parts[1:]) or (graph and parts[0] is None):
+                    return None
+                quads.append(parts)
+        return _DatasetTemplate(quads=tuple(quads))
 
     def _from_expanded(self, expanded: Any) -> str:
         """Expanded JSON-LD -> dataset -> checks -> RDFC-1.0, as pyld's to_rdf does after expand."""
+        dataset = self._dataset(expanded)
+        check_dataset(dataset)
+        return _canonical_nquads(dataset)
+
+    def _dataset(self, expanded: Any) -> dict[str, list[dict[str, Any]]]:
+        """pyld's to_rdf after expansion: the node map, then each graph's triples."""
         processor = JsonLdProcessor()
         issuer = IdentifierIssuer("_:b")
         node_map: dict[str, Any] = {"@default": {}}
@@ -132,16 +187,112 @@ class TemplateCanonicalizer:
         }
         try:
             processor._create_node_map(expanded, node_map, "@default", issuer)
-            dataset = {
+            return {
                 name: processor._graph_to_rdf(graph, issuer, options)
                 for name, graph in sorted(node_map.items())
                 if name == "@default" or jsonld._is_absolute_iri(name)
             }
         except JsonLdError as error:
             raise ValidationFailed(f"Invalid JSON-LD: {error}", code="jsonld_invalid") from error
-        check_dataset(dataset)
-        nquads: str = BoundedURDNA2015().main(dataset, dict(_CANON_OPTIONS))
-        return nquads
+
+
+def _canonical_nquads(dataset: dict[str, list[dict[str, Any]]]) -> str:
+    nquads: str = BoundedURDNA2015().main(dataset, dict(_CANON_OPTIONS))
+    return nquads
+
+
+def _graph_term(name: str) -> dict[str, str]:
+    return {"type": "blank node" if name.startswith("_:") else "IRI", "value": name}
+
+
+def _part(
+    term: dict[str, Any] | None,
+    slot_of: Mapping[str, int],
+    leaves: list[Any],
+    values: Mapping[int, dict[str, Any]],
+) -> tuple[int, Any, Any] | None:
+    """One term of the template's dataset as a part; None if a placeholder is inside it."""
+    if term is None:
+        return None
+    slot = slot_of.get(term["value"])
+    if slot is None:
+        if any(_SENTINEL in str(value) for value in term.values()):
+            return None
+        if term["type"] == "blank node":
+            return (_BLANK, term["value"], ("blank node", term["value"]))
+        return (_CONSTANT, term, _identity(term))
+    if term["type"] == "IRI":
+        return (_IRI_LEAF, slot, None)
+    if term["type"] != "literal" or slot not in values:
+        return None
+    value_object = values[slot]
+    leaf = leaves[slot]
+    plain = isinstance(leaf, str) and not (
+        value_object.keys() - {"@value", "@type", "@language", "@index"}
+        or value_object.get("@type") in (XSD_DOUBLE, "@json")
+    )
+    if plain:
+        extra = {key: term[key] for key in ("datatype", "language") if key in term}
+        return (_STRING_LEAF, slot, (extra, term.get("datatype"), term.get("language")))
+    return (_CONVERTED_LEAF, slot, value_object)
+
+
+def _identity(term: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes two terms the same term (for dropping duplicate quads)."""
+    return (term["type"], term["value"], term.get("datatype"), term.get("language"))
+
+
+_CONVERT_OPTIONS = {"processingMode": "json-ld-1.1"}
+
+
+def _dataset_of(template: _DatasetTemplate, leaves: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    """A document's dataset from its shape's template: fresh blank-node terms, leaves put in,
+    duplicate quads dropped (as pyld's node map drops repeated values)."""
+    graphs: dict[str, list[dict[str, Any]]] = {"@default": []}
+    seen: set[tuple[Any, ...]] = set()
+    for quad in template.quads:
+        terms: list[Any] = []
+        key: list[Any] = []
+        for part in quad:
+            if part is None:
+                terms.append(None)
+                key.append(None)
+                continue
+            kind, value, extra = part
+            if kind == _CONSTANT:
+                terms.append(value)
+                key.append(extra)
+            elif kind == _BLANK:
+                terms.append({"type": "blank node", "value": value})
+                key.append(extra)
+            elif kind == _IRI_LEAF:
+                leaf = leaves[value]
+                if leaf.startswith(RELATIVE_BASE):
+                    raise relative_iri_error()
+                terms.append({"type": "IRI", "value": leaf})
+                key.append(("IRI", leaf))
+            elif kind == _STRING_LEAF:
+                leaf = leaves[value]
+                fields, datatype, language = extra
+                terms.append({"type": "literal", "value": leaf, **fields})
+                key.append(("literal", leaf, datatype, language))
+            else:
+                item = {**extra, "@value": leaves[value]}
+                term = _CONVERTER._object_to_rdf(item, None, [], _CONVERT_OPTIONS)
+                terms.append(term)
+                key.append(_identity(term))
+        identity = tuple(key)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        graph, subject, predicate, obj = terms
+        name = "@default" if graph is None else graph["value"]
+        triple = {"subject": subject, "predicate": predicate, "object": obj}
+        graphs.setdefault(name, []).append(triple)
+    return graphs
+
+
+_CONVERTER = JsonLdProcessor()  # stateless for value objects: converts a leaf as pyld does
 
 
 def _shape(document: Any) -> tuple[Any, list[Any]]:
@@ -223,13 +374,21 @@ def _is_http_iri(value: Any) -> bool:
     return isinstance(value, str) and _HTTP_IRI.match(value) is not None
 
 
-def _instantiate(template: Any, leaves: list[Any]) -> Any:
+def _instantiate(
+    template: Any, leaves: list[Any], value_objects: dict[int, dict[str, Any]] | None = None
+) -> Any:
+    """The expanded document with its leaves put in; ``value_objects`` collects, per leaf that
+    is an ``@value``, the value object it went into (its ``@type`` and ``@language``)."""
     if isinstance(template, _Slot):
         return leaves[template.index]
     if isinstance(template, dict):
-        return {k: _instantiate(v, leaves) for k, v in template.items()}
+        filled = {k: _instantiate(v, leaves, value_objects) for k, v in template.items()}
+        slot = template.get("@value")
+        if value_objects is not None and isinstance(slot, _Slot):
+            value_objects[slot.index] = filled
+        return filled
     if isinstance(template, list):
-        return [_instantiate(item, leaves) for item in template]
+        return [_instantiate(item, leaves, value_objects) for item in template]
     return template
 
 
