@@ -18,8 +18,9 @@ recipient hash, status index and dates. Timed per credential, pinned to one CPU:
 
 Before timing, the proofs of all three signers are checked byte-identical (same key, same date).
 Rounds take turns (ours, plain, node, verify) so a busy moment on the machine hits all of them;
-each figure is the best round. Targets: ours at least 15x node (issue 14; issue 4 asked 2x);
-verify no slower than issuance.
+each figure is the best round, in wall time and in CPU time (the process's user + system
+time, which other processes on a shared machine change much less; the verdict uses it).
+Targets: ours at least 15x node (issue 14; issue 4 asked 2x); verify no slower than issuance.
 """
 
 from __future__ import annotations
@@ -187,11 +188,14 @@ def node_sign(
 
 def per_credential(
     run: Callable[[v3.CredentialInfo], object], infos: list[v3.CredentialInfo]
-) -> float:
-    started = time.perf_counter()
+) -> tuple[float, float]:
+    """Seconds per credential: wall time, and this process's CPU time (what the load of other
+    processes on the machine changes much less)."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     for info in infos:
         run(info)
-    return (time.perf_counter() - started) / len(infos)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return wall / len(infos), cpu / len(infos)
 
 
 def main() -> None:
@@ -226,22 +230,22 @@ def main() -> None:
     def verify(info: v3.CredentialInfo) -> bool:
         return signer.verify(by_id[info.id], lambda method: public)
 
-    best = {
-        "ours": float("inf"),
-        "plain": float("inf"),
-        "node": float("inf"),
-        "verify": float("inf"),
-    }
+    names = ("ours", "plain", "node", "verify")
+    best = {name: (float("inf"), float("inf")) for name in names}
+
+    def keep(name: str, timed: tuple[float, float]) -> None:
+        best[name] = (min(best[name][0], timed[0]), min(best[name][1], timed[1]))
+
     for _ in range(args.rounds):
-        best["ours"] = min(best["ours"], per_credential(ours, infos))
-        best["plain"] = min(best["plain"], per_credential(plain, infos[: max(20, args.count // 5)]))
-        node_ms = node_sign(unsigned, node_key, warmup=20)["msPerCredential"]
-        best["node"] = min(best["node"], node_ms / 1000)
-        best["verify"] = min(best["verify"], per_credential(verify, infos))
+        keep("ours", per_credential(ours, infos))
+        keep("plain", per_credential(plain, infos[: max(20, args.count // 5)]))
+        node = node_sign(unsigned, node_key, warmup=20)
+        keep("node", (node["msPerCredential"] / 1000, node["cpuMsPerCredential"] / 1000))
+        keep("verify", per_credential(verify, infos))
     report(args, best, len(json.dumps(signed[0])))
 
 
-def report(args: argparse.Namespace, best: dict[str, float], size: int) -> None:
+def report(args: argparse.Namespace, best: dict[str, tuple[float, float]], size: int) -> None:
     node_version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
     print(
         f"Python {platform.python_version()}, PyLD {version('PyLD')}, Node {node_version.strip()}"
@@ -249,7 +253,7 @@ def report(args: argparse.Namespace, best: dict[str, float], size: int) -> None:
         f" {size} bytes; {args.count} credentials x best of {args.rounds} rounds;"
         f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
-    print(f"{'':>28} {'ms/credential':>14} {'per second':>11}")
+    print(f"{'':>28} {'wall ms/cred':>13} {'CPU ms/cred':>12} {'per CPU second':>15}")
     labels = {
         "ours": "ours (issue, cached)",
         "plain": "ours (issue, plain pyld)",
@@ -257,16 +261,18 @@ def report(args: argparse.Namespace, best: dict[str, float], size: int) -> None:
         "verify": "ours (verify, cached)",
     }
     for name, label in labels.items():
-        print(f"{label:>28} {best[name] * 1e3:>14.2f} {1 / best[name]:>11.0f}")
-    ratio = best["node"] / best["ours"]
+        wall, cpu = best[name]
+        print(f"{label:>28} {wall * 1e3:>13.2f} {cpu * 1e3:>12.2f} {1 / cpu:>15.0f}")
+    ratio = best["node"][1] / best["ours"][1]
     print(
-        f"ours vs node: {ratio:.1f}x faster ({'PASS' if ratio >= 15 else 'FAIL'}: target >= 15x,"
-        f" issue 14; issue 4 asked >= 2x: {'PASS' if ratio >= 2 else 'FAIL'})"
+        f"ours vs node, CPU time: {ratio:.1f}x faster ({'PASS' if ratio >= 15 else 'FAIL'}:"
+        f" target >= 15x, issue 14; issue 4 asked >= 2x: {'PASS' if ratio >= 2 else 'FAIL'});"
+        f" wall time: {best['node'][0] / best['ours'][0]:.1f}x"
     )
-    print(f"cached vs plain pyld: {best['plain'] / best['ours']:.1f}x")
-    fast_verify = best["verify"] <= best["ours"]
+    print(f"cached vs plain pyld (CPU): {best['plain'][1] / best['ours'][1]:.1f}x")
+    fast_verify = best["verify"][1] <= best["ours"][1]
     print(
-        f"verify vs issue: {best['ours'] / best['verify']:.2f}x"
+        f"verify vs issue (CPU): {best['ours'][1] / best['verify'][1]:.2f}x"
         f" ({'PASS' if fast_verify else 'FAIL'}: verification at least as fast as issuance)"
     )
     print("proofs byte-identical (ours cached = ours plain = node, same key and date): PASS")
