@@ -262,3 +262,49 @@ def _revoke(api: Api, educator: Educator, award_id: str) -> None:
 def _jwk_of(api: Api, token: str) -> Any:
     key = public_key_from_jwk(doc(api.client, peek_compact(token).header["kid"]))
     return lambda _header: key
+
+
+def verify(api: Api, body: dict[str, Any]) -> dict[str, Any]:
+    return api.ok("POST", "/verify", None, body, status=200)
+
+
+def test_verifier_verifies_the_record_and_every_credential_inside(
+    api: Api, educator: Educator
+) -> None:
+    report = verify(api, {"url": clr_of(api, educator)["id"]})
+    assert (report["valid"], report["format"], report["failed"]) == (True, "clr-di", [])
+    assert [c["valid"] for c in report["credentials"]] == [True] * 4
+    assert {c["revocation"]["status"] for c in report["credentials"]} == {"active"}
+
+
+def test_verifier_verifies_the_record_as_vc_jwt(api: Api, educator: Educator) -> None:
+    jwt = record(api, educator, query_string={"format": "jwt"}).data.decode()
+    report = verify(api, {"credential": jwt})
+    assert (report["valid"], report["format"], len(report["credentials"])) == (True, "clr-jwt", 4)
+
+
+def test_verifier_matches_the_recipient_of_the_record(api: Api, educator: Educator) -> None:
+    body = {"credential": clr_of(api, educator), "recipient_email": "Grace@school.example.org"}
+    assert verify(api, body)["recipient"]["status"] == "matched"
+
+
+def test_revoked_credential_shows_revoked_inside_an_older_record(
+    api: Api, educator: Educator
+) -> None:
+    old = clr_of(api, educator)
+    revoked = f"{BASE}/ob3/credentials/{educator.awards['coaching']}"
+    _revoke(api, educator, educator.awards["coaching"])
+    report = verify(api, {"url": old["id"]})
+    inside = {c["id"]: c for c in report["credentials"]}
+    assert report["valid"] is False
+    assert report["failed"] == ["credentials"]
+    assert inside[revoked]["revocation"]["status"] == "revoked"
+    assert [c["valid"] for i, c in inside.items() if i != revoked] == [True] * 3
+
+
+def test_tampered_record_fails_its_signature(api: Api, educator: Educator) -> None:
+    clr = clr_of(api, educator)
+    clr["credentialSubject"]["association"] = []
+    report = verify(api, {"credential": clr})
+    assert report["valid"] is False
+    assert "signature" in report["failed"]
