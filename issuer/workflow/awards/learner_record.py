@@ -26,6 +26,7 @@ from issuer.workflow import audit
 from issuer.workflow.awards import documents
 from issuer.workflow.awards.publish_ob3 import JWT, OpenBadges3, profile_info
 from issuer.workflow.context import Context
+from issuer.workflow.learning import earners
 from issuer.workflow.programs import issuers, stacks
 
 VC_JWT = "application/vc+jwt"
@@ -62,6 +63,11 @@ def educator_record(ctx: Context, earner_id: int) -> SignedRecord:
     if existing is not None:
         return _stored(ctx, existing, created=False)
     return _sign_new(ctx, earner, contents, digest)
+
+
+def own_record(ctx: Context) -> SignedRecord:
+    """The signed-in educator's own record (the portfolio's "Download my record")."""
+    return educator_record(ctx, earners.own_earner(ctx).id)
 
 
 def record_by_id(ctx: Context, record_id: str) -> SignedRecord:
