@@ -110,8 +110,7 @@ def _check_nested(credential: dict[str, Any], ctx: Context, builder: ReportBuild
     if bad:
         return failed(
             Check.CREDENTIALS,
-            f"{len(bad)} of the {len(reports)} credentials inside are not valid: "
-            + "; ".join(bad),
+            f"{len(bad)} of the {len(reports)} credentials inside are not valid: " + "; ".join(bad),
             "nested_credential_invalid",
         )
     return passed(Check.CREDENTIALS, f"All {len(reports)} credentials inside verify.")

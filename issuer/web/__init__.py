@@ -164,7 +164,7 @@ def portfolio() -> Any:
 
 @blueprint.get("/portfolio/record.<any(json, jwt):fmt>")
 def download_record(fmt: str) -> Any:
-    """"Download my record": the educator's CLR 2.0 record, signed by PTSB, as a file."""
+    """ "Download my record": the educator's CLR 2.0 record, signed by PTSB, as a file."""
     actor = signed_in()
     if actor is None:
         return redirect(url_for("web.login"))
@@ -176,9 +176,7 @@ def download_record(fmt: str) -> Any:
     else:
         response = Response(record.credential, mimetype="application/ld+json")
     day = record.record.created_at.date().isoformat()
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="learner-record-{day}.{fmt}"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="learner-record-{day}.{fmt}"'
     response.headers["Content-Location"] = record.url + (".jwt" if fmt == "jwt" else "")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -123,9 +123,7 @@ def _recorded(ctx: Context, award: Award) -> RecordedAward:
     )
 
 
-def _sign_new(
-    ctx: Context, earner: Earner, contents: RecordContents, digest: str
-) -> SignedRecord:
+def _sign_new(ctx: Context, earner: Earner, contents: RecordContents, digest: str) -> SignedRecord:
     """Build the ClrCredential, sign it both ways with PTSB's keys, check it, store it."""
     board = issuers.board(ctx)
     if board is None:
