@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from jsonschema import validators
+from sqlalchemy import select
 
+from issuer.models import AuditEntry
 from issuer.signing.data_integrity import verify_data_integrity
 from issuer.signing.jws import peek_compact, verify_compact
 from issuer.signing.keys import public_key_from_jwk
@@ -308,3 +310,22 @@ def test_tampered_record_fails_its_signature(api: Api, educator: Educator) -> No
     report = verify(api, {"credential": clr})
     assert report["valid"] is False
     assert "signature" in report["failed"]
+
+
+def test_record_id_opened_in_a_browser_is_a_page(api: Api, educator: Educator) -> None:
+    url = clr_of(api, educator)["id"]
+    response = api.client.get(url.replace(BASE, ""), headers={"Accept": "text/html"})
+    assert (response.status_code, response.mimetype) == (200, "text/html")
+    assert "Comprehensive Learner Record of Grace Teacher" in response.data.decode()
+
+
+def test_record_is_written_to_the_audit_log(api: Api, educator: Educator) -> None:
+    clr = clr_of(api, educator)
+    svc = api.client.application.extensions["issuer.services"]
+    session = svc.db.session()
+    try:
+        actions = list(session.scalars(select(AuditEntry.action)))
+    finally:
+        session.close()
+    assert actions.count("learner_record.issued") == 1
+    assert clr["id"].startswith(f"{BASE}/ob3/clr/")

@@ -70,13 +70,6 @@ def own_record(ctx: Context) -> SignedRecord:
     return educator_record(ctx, earners.own_earner(ctx).id)
 
 
-def record_by_id(ctx: Context, record_id: str) -> SignedRecord:
-    """One stored record (the earner themself, or PTSB)."""
-    record = ctx.get(LearnerRecord, record_id, what="learner record")
-    _check_reader(ctx, ctx.get(Earner, record.earner_id))
-    return _stored(ctx, record, created=False)
-
-
 def _check_reader(ctx: Context, earner: Earner) -> None:
     actor = ctx.actor
     if actor.role is Role.EARNER:
