@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, request
+
 from issuer.api.bodies import json_body
 from issuer.api.context import read, write
-from issuer.api.routing import area
+from issuer.api.routing import QueryParam, area
+from issuer.errors import ValidationFailed
 from issuer.workflow import present
-from issuer.workflow.awards import awards
+from issuer.workflow.awards import awards, learner_record
 from issuer.workflow.learning import earners
 
 api = area("earners", "Earners")
@@ -64,6 +67,46 @@ def update_earner(earner_id: int) -> dict[str, Any]:
 )
 def earner_awards(earner_id: int) -> dict[str, Any]:
     return read(lambda ctx: present.portfolio(ctx, awards.portfolio(ctx, earner_id)))
+
+
+RECORD_FORMAT = QueryParam(
+    "format",
+    {"type": "string", "enum": ["json", "jwt"]},
+    "jwt: the record as a VC-JWT (as does Accept: application/vc+jwt); default JSON-LD with an "
+    "embedded Data Integrity proof.",
+)
+
+
+@api.route(
+    "/earners/<int:earner_id>/clr",
+    "GET",
+    "The educator's Comprehensive Learner Record (CLR 2.0), signed by PTSB (the educator, PTSB)",
+    query=(RECORD_FORMAT,),
+    errors=(401, 403, 404, 409, 422),
+    produces=("application/ld+json", learner_record.VC_JWT),
+)
+def educator_record(earner_id: int) -> Response:
+    as_jwt = _record_format() == "jwt"
+    record = write(lambda ctx: learner_record.educator_record(ctx, earner_id))
+    if as_jwt:
+        response = Response(record.jwt, mimetype=learner_record.VC_JWT)
+    else:
+        response = Response(record.credential, mimetype="application/ld+json")
+    response.headers["Content-Location"] = record.url + (".jwt" if as_jwt else "")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _record_format() -> str:
+    """``?format=`` when given, else the Accept header (a VC-JWT only when asked for)."""
+    given = request.args.get("format")
+    if given is not None:
+        if given not in ("json", "jwt"):
+            raise ValidationFailed(fields={"format": "json or jwt"})
+        return given
+    accept = request.accept_mimetypes
+    jwt_quality = accept[learner_record.VC_JWT]
+    return "jwt" if jwt_quality and jwt_quality > accept["application/ld+json"] else "json"
 
 
 @api.route(

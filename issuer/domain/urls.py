@@ -56,6 +56,10 @@ class PublicUrls:
     def ob3_credential(self, award_id: str) -> str:
         return f"{self.base}/ob3/credentials/{award_id}"
 
+    def learner_record(self, record_id: str) -> str:
+        """One of an educator's Comprehensive Learner Records (CLR 2.0), signed by PTSB."""
+        return f"{self.base}/ob3/clr/{record_id}"
+
     def ob3_status_list(self, issuer_id: int, number: int = 1) -> str:
         """The issuer's Bitstring Status List ``number`` (the first keeps its original path)."""
         first = f"{self.base}/ob3/issuers/{issuer_id}/status"

@@ -13,6 +13,7 @@ from issuer.models.enrollments import (
     Submission,
 )
 from issuer.models.issuers import Issuer, SigningKey
+from issuer.models.learner_records import LearnerRecord
 from issuer.models.mail import MailAttempt, MailMessage, MailPreference, MailSuppression
 from issuer.models.oauth import OAuthClient, OAuthCode, OAuthToken, ReceivedCredential
 from issuer.models.outbox import Notice
@@ -36,6 +37,7 @@ __all__ = [
     "Enrollment",
     "EvidenceFile",
     "Issuer",
+    "LearnerRecord",
     "LoginAttempt",
     "MailAttempt",
     "MailMessage",

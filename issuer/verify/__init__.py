@@ -7,13 +7,16 @@
         now: datetime,
         loader: ContextLoader,
         ob3_schema: SchemaCheck | None = None,
+        clr_schema: SchemaCheck | None = None,
     ) -> Report
 
 ``raw`` is a URL, a credential (JSON object, or text: JSON, compact JWS/JWT, URL) or a baked PNG
 / SVG, plus an optional ``recipient_email``. Everything the verification depends on is passed in:
 ``fetch`` reads URLs (``SafeHttpFetcher`` for the world; wrap it in ``LocalFirstFetcher`` so our
 own ``BASE_URL`` documents come from storage), ``now`` is the clock, ``loader`` the offline
-JSON-LD context loader, ``ob3_schema`` an optional JSON Schema (``CredentialSchema``) for OB 3.0.
+JSON-LD context loader, ``ob3_schema`` an optional JSON Schema (``CredentialSchema``) for OB 3.0,
+``clr_schema`` one for CLR 2.0 records. A ClrCredential (CLR 2.0) is verified with every
+credential inside it (format clr-di or clr-jwt; the report then lists ``credentials``).
 
 It answers a ``Report``: ``valid``, ``format`` (ob2-hosted, ob2-signed, ob3-di, ob3-jwt), issuer,
 achievement, recipient check, dates, revocation status, and named checks (structure,
@@ -40,6 +43,7 @@ from datetime import datetime
 
 from issuer.openbadges.contexts import ContextLoader
 from issuer.verify.checks import Context, SchemaCheck
+from issuer.verify.clr import is_clr, verify_clr
 from issuer.verify.fetch import (
     Fetched,
     Fetcher,
@@ -80,6 +84,7 @@ def verify_badge(
     now: datetime,
     loader: ContextLoader,
     ob3_schema: SchemaCheck | None = None,
+    clr_schema: SchemaCheck | None = None,
 ) -> Report:
     """Verify one badge; see the module docstring. ``now`` must be timezone-aware."""
     if now.tzinfo is None:
@@ -87,7 +92,9 @@ def verify_badge(
     memo = MemoFetcher(fetch)
     payload = read_input(raw, memo)
     email = raw.recipient_email.strip() if raw.recipient_email else None
-    ctx = Context(memo, now, loader, email or None, ob3_schema)
+    ctx = Context(memo, now, loader, email or None, ob3_schema, clr_schema)
     if payload.version is Version.OB2:
         return verify_ob2(payload, ctx)
+    if is_clr(payload):
+        return verify_clr(payload, ctx)
     return verify_ob3(payload, ctx)

@@ -42,6 +42,7 @@ class Context:
     loader: ContextLoader
     recipient_email: str | None = None
     ob3_schema: SchemaCheck | None = None
+    clr_schema: SchemaCheck | None = None
 
 
 def run(builder: ReportBuilder, name: Check, check: Callable[[], CheckResult]) -> CheckResult:

@@ -33,6 +33,7 @@ class Check(enum.StrEnum):
     VALID_FROM = "valid_from"
     EXPIRY = "expiry"
     RECIPIENT = "recipient"
+    CREDENTIALS = "credentials"  # a CLR's nested credentials, each verified on its own
 
 
 AUTHENTICITY = frozenset({Check.HOSTED, Check.SIGNATURE})
@@ -46,6 +47,8 @@ class Format(enum.StrEnum):
     OB2_SIGNED = "ob2-signed"
     OB3_DI = "ob3-di"
     OB3_JWT = "ob3-jwt"
+    CLR_DI = "clr-di"
+    CLR_JWT = "clr-jwt"
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ class Report:
     expires: str | None = None
     revocation_status: str = "unknown"
     revocation_reason: str | None = None
+    # A CLR's nested credentials, one report each, in the record's order.
+    credentials: tuple[Report, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -130,6 +135,12 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON report the API answers and the /verify page renders."""
+        answer = self._own_dict()
+        if self.format in (Format.CLR_DI, Format.CLR_JWT):
+            answer["credentials"] = [report.as_dict() for report in self.credentials]
+        return answer
+
+    def _own_dict(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
             "format": str(self.format),
@@ -169,6 +180,7 @@ class ReportBuilder:
     expires: str | None = None
     revocation_status: str = "unknown"
     revocation_reason: str | None = None
+    credentials: list[Report] = field(default_factory=list)
 
     def add(self, result: CheckResult) -> CheckResult:
         """Record a check result (a later result with the same name replaces the earlier one)."""
@@ -193,4 +205,5 @@ class ReportBuilder:
             expires=self.expires,
             revocation_status=self.revocation_status,
             revocation_reason=self.revocation_reason,
+            credentials=tuple(self.credentials),
         )

@@ -27,7 +27,7 @@ from issuer.domain.actors import SYSTEM, Actor
 from issuer.domain.states import Role
 from issuer.errors import IssuerError, NotFound
 from issuer.runtime import Services
-from issuer.web import navigation
+from issuer.web import navigation, pages
 from issuer.web.session import (
     CookieSessions,
     SignInRefused,
@@ -36,6 +36,7 @@ from issuer.web.session import (
     signed_in,
 )
 from issuer.workflow.accounts import signin
+from issuer.workflow.awards import learner_record
 from issuer.workflow.awards.award_page import award_page, portfolio_page
 from issuer.workflow.context import Context
 from issuer.workflow.integrations import backpack_sending
@@ -159,6 +160,26 @@ def portfolio() -> Any:
         return render_template("portfolio.html", page=None), 200
     backpacks = read_as(actor, backpack_sending.connected_backpacks)
     return render_template("portfolio.html", page=page, backpacks=backpacks)
+
+
+@blueprint.get("/portfolio/record.<any(json, jwt):fmt>")
+def download_record(fmt: str) -> Any:
+    """ "Download my record": the educator's CLR 2.0 record, signed by PTSB, as a file."""
+    actor = signed_in()
+    if actor is None:
+        return redirect(url_for("web.login"))
+    if actor.role is not Role.EARNER:
+        abort(403)
+    record = pages.write(actor, learner_record.own_record)
+    if fmt == "jwt":
+        response = Response(record.jwt, mimetype=learner_record.VC_JWT)
+    else:
+        response = Response(record.credential, mimetype="application/ld+json")
+    day = record.record.created_at.date().isoformat()
+    response.headers["Content-Disposition"] = f'attachment; filename="learner-record-{day}.{fmt}"'
+    response.headers["Content-Location"] = record.url + (".jwt" if fmt == "jwt" else "")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.get("/awards/<uuid:award_id>/certificate.<any(pdf, png):fmt>")

@@ -126,6 +126,15 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
     ("POST", "/earners/{earner1}/prior-training", {"description": "CDD"}, ISSUER_STAFF_ONLY),
     ("GET", "/earners/{earner1}/awards", None, EARNERS_OWN),
     (
+        "GET",
+        "/earners/{earner1}/clr",
+        None,
+        {
+            **same(WRONG_ROLE, ("admin_a", "reviewer_a", "admin_b", "reviewer_b")),
+            "earner2": OTHER_EARNER,
+        },
+    ),
+    (
         "POST",
         "/programs/{second}/enrollments",
         {"earner_id": "{earner1}", "learning_method": "online"},

@@ -33,6 +33,7 @@ REQUIRED_URLS = [
     "https://w3id.org/security/suites/ed25519-2020/v1",
     "https://w3id.org/openbadges/v2",
     "https://openbadgespec.org/v2/context.json",
+    "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
 ]
 
 
@@ -53,7 +54,7 @@ def test_manifest_entry_names_its_source(url: str) -> None:
 
 
 def test_every_vendored_file_is_in_the_manifest() -> None:
-    files = {path.name for path in CONTEXTS.glob("*.jsonld")}
+    files = {path.name for path in CONTEXTS.glob("*.json*") if path.name != "manifest.json"}
     assert files == {entry["file"] for entry in MANIFEST.values()}
 
 

@@ -33,6 +33,7 @@ KINDS = (
     "jwk",
     "status-list-credential",
     "revocation-list",
+    "clr-credential",
 )
 
 

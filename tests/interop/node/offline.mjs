@@ -28,7 +28,8 @@ const KNOWN_CONTEXT_FILES = {
   'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json': 'ob-v3p0-context-3.0.3.jsonld',
   'https://purl.imsglobal.org/spec/ob/v3p0/extensions.json': 'ob-v3p0-extensions.jsonld',
   'https://w3id.org/openbadges/v2': 'openbadges-v2.jsonld',
-  'https://openbadgespec.org/v2/context.json': 'openbadges-v2.jsonld'
+  'https://openbadgespec.org/v2/context.json': 'openbadges-v2.jsonld',
+  'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json': 'clr-v2p0-context-2.0.1.json'
 };
 
 // 1EdTech JSON Schema URLs (purl aliases and the $id inside the files) -> file name in
