@@ -22,12 +22,20 @@ from issuer.domain import oid4vci
 from issuer.domain.oid4vci import ProtocolError
 from issuer.domain.states import Role
 from issuer.errors import Forbidden, NotFound
-from issuer.models import Award, Earner, WalletAccessToken, WalletNonce, WalletOffer
+from issuer.models import (
+    Award,
+    Earner,
+    WalletAccessToken,
+    WalletExchange,
+    WalletNonce,
+    WalletOffer,
+)
 from issuer.workflow import audit
 from issuer.workflow.context import Context
 
 
-def _hash(secret: str) -> str:
+def secret_hash(secret: str) -> str:
+    """How codes, tokens, nonces and exchange URLs are kept: SHA-256 hex (256 random bits)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -38,9 +46,12 @@ def pre_authorized_code(ctx: Context, offer_id: str) -> str:
 
 @dataclass(frozen=True)
 class Offer:
+    """A new offer; ``exchange_token`` is the secret part of its VC-API exchange URL."""
+
     id: str
     award_id: str
     expires_at: datetime
+    exchange_token: str
 
 
 def create_offer(ctx: Context, award_id: str) -> Offer:
@@ -58,15 +69,26 @@ def create_offer(ctx: Context, award_id: str) -> Offer:
         id=offer_id,
         award_id=award.id,
         created_by=actor.account_id,
-        code_hash=_hash(pre_authorized_code(ctx, offer_id)),
+        code_hash=secret_hash(pre_authorized_code(ctx, offer_id)),
         created_at=ctx.now,
         expires_at=ctx.now + oid4vci.OFFER_LIFETIME,
     )
     ctx.session.add(row)
     ctx.session.flush()
+    exchange_token = secrets.token_urlsafe(32)
+    ctx.session.add(
+        WalletExchange(
+            offer_id=offer_id,
+            token_hash=secret_hash(exchange_token),
+            challenge=secrets.token_urlsafe(24),
+            created_at=ctx.now,
+            expires_at=row.expires_at,
+        )
+    )
+    ctx.session.flush()
     # The offer's id is a bearer secret (it reveals the code): the log names the award only.
     audit.record(ctx, "wallet_offer.created", "award", award.id, expires_at=str(row.expires_at))
-    return Offer(offer_id, award.id, row.expires_at)
+    return Offer(offer_id, award.id, row.expires_at, exchange_token)
 
 
 def offer_document(ctx: Context, offer_id: str) -> dict[str, object]:
@@ -90,7 +112,7 @@ def redeem_code(ctx: Context, code: str) -> AccessToken:
     claimed = ctx.session.execute(
         update(WalletOffer)
         .where(
-            WalletOffer.code_hash == _hash(code),
+            WalletOffer.code_hash == secret_hash(code),
             WalletOffer.used_at.is_(None),
             WalletOffer.expires_at > ctx.now,
         )
@@ -102,13 +124,13 @@ def redeem_code(ctx: Context, code: str) -> AccessToken:
             "invalid_grant", "The pre-authorized code is unknown, already used or expired."
         )
     offer_id = ctx.session.scalar(
-        select(WalletOffer.id).where(WalletOffer.code_hash == _hash(code))
+        select(WalletOffer.id).where(WalletOffer.code_hash == secret_hash(code))
     )
     token = secrets.token_urlsafe(32)
     ctx.session.add(
         WalletAccessToken(
             offer_id=offer_id,
-            token_hash=_hash(token),
+            token_hash=secret_hash(token),
             issued_at=ctx.now,
             expires_at=ctx.now + oid4vci.ACCESS_TOKEN_LIFETIME,
         )
@@ -122,7 +144,7 @@ def new_nonce(ctx: Context) -> str:
     nonce = secrets.token_urlsafe(32)
     ctx.session.add(
         WalletNonce(
-            nonce_hash=_hash(nonce),
+            nonce_hash=secret_hash(nonce),
             created_at=ctx.now,
             expires_at=ctx.now + oid4vci.NONCE_LIFETIME,
         )
@@ -138,7 +160,7 @@ def spend_nonce(ctx: Context, nonce: object) -> None:
     claimed = ctx.session.execute(
         update(WalletNonce)
         .where(
-            WalletNonce.nonce_hash == _hash(nonce),
+            WalletNonce.nonce_hash == secret_hash(nonce),
             WalletNonce.used_at.is_(None),
             WalletNonce.expires_at > ctx.now,
         )
