@@ -18,10 +18,10 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from issuer.domain import oid4vci
+from issuer.domain import oid4vci, vcapi
 from issuer.domain.oid4vci import ProtocolError
-from issuer.domain.states import Role
-from issuer.errors import Forbidden, NotFound
+from issuer.domain.states import AwardStatus, Role
+from issuer.errors import Conflict, Forbidden, NotFound
 from issuer.models import (
     Award,
     Earner,
@@ -169,3 +169,33 @@ def spend_nonce(ctx: Context, nonce: object) -> None:
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise ProtocolError("invalid_nonce", "The nonce is unknown, already used or expired.")
+
+
+@dataclass(frozen=True)
+class OfferPage:
+    """What the portfolio's "Add to a wallet" page shows for a new offer."""
+
+    award_id: str
+    award_name: str
+    offer_url: str
+    lcw_url: str
+    expires_at: datetime
+    minutes: int
+
+
+def offer_for_page(ctx: Context, award_id: str) -> OfferPage:
+    """The educator's "Add to a wallet": a new offer of their active award, with its links."""
+    award = ctx.get(Award, award_id)
+    if award.status != AwardStatus.ACTIVE.value:
+        raise Conflict(
+            "A revoked or expired badge cannot be added to a wallet.", code="award_inactive"
+        )
+    offer = create_offer(ctx, award_id)
+    return OfferPage(
+        award_id=award.id,
+        award_name=award.name,
+        offer_url=oid4vci.offer_url(ctx.urls.base, offer.id),
+        lcw_url=vcapi.lcw_request_link(ctx.urls.base, offer.exchange_token),
+        expires_at=offer.expires_at,
+        minutes=int(oid4vci.OFFER_LIFETIME.total_seconds() // 60),
+    )
