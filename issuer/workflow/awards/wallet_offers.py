@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from issuer.domain import oid4vci, vcapi
 from issuer.domain.oid4vci import ProtocolError
@@ -26,6 +26,7 @@ from issuer.models import (
     Award,
     Earner,
     WalletAccessToken,
+    WalletCopy,
     WalletExchange,
     WalletNonce,
     WalletOffer,
@@ -64,6 +65,7 @@ def create_offer(ctx: Context, award_id: str) -> Offer:
     else:
         actor.require_role(Role.ISSUER_ADMIN)
         actor.require_issuer(award.issuer_id)
+    prune(ctx)
     offer_id = secrets.token_urlsafe(24)
     row = WalletOffer(
         id=offer_id,
@@ -198,4 +200,54 @@ def offer_for_page(ctx: Context, award_id: str) -> OfferPage:
         lcw_url=vcapi.lcw_request_link(ctx.urls.base, offer.exchange_token),
         expires_at=offer.expires_at,
         minutes=int(oid4vci.OFFER_LIFETIME.total_seconds() // 60),
+    )
+
+
+@dataclass(frozen=True)
+class Pruned:
+    offers: int
+    access_tokens: int
+    nonces: int
+    exchanges: int
+
+
+def prune(ctx: Context) -> Pruned:
+    """Delete what no wallet step can use any more: expired or used access tokens, nonces and
+    exchanges, then expired offers nothing refers to (their copies keep the award, lose the
+    offer's id). Copies and the audit log stay. Runs on each new offer and by
+    ``flask --app wsgi wallets prune``."""
+    now = ctx.now
+    tokens = ctx.session.execute(
+        delete(WalletAccessToken).where(
+            or_(WalletAccessToken.expires_at <= now, WalletAccessToken.used_at.is_not(None))
+        )
+    )
+    nonces = ctx.session.execute(
+        delete(WalletNonce).where(
+            or_(WalletNonce.expires_at <= now, WalletNonce.used_at.is_not(None))
+        )
+    )
+    exchanges = ctx.session.execute(
+        delete(WalletExchange).where(
+            or_(WalletExchange.expires_at <= now, WalletExchange.completed_at.is_not(None))
+        )
+    )
+    stale = (
+        select(WalletOffer.id)
+        .where(WalletOffer.expires_at <= now)
+        .where(~exists().where(WalletAccessToken.offer_id == WalletOffer.id))
+        .where(~exists().where(WalletExchange.offer_id == WalletOffer.id))
+    )
+    stale_ids = list(ctx.session.scalars(stale))
+    if stale_ids:
+        ctx.session.execute(
+            update(WalletCopy).where(WalletCopy.offer_id.in_(stale_ids)).values(offer_id=None)
+        )
+        ctx.session.execute(delete(WalletOffer).where(WalletOffer.id.in_(stale_ids)))
+    ctx.session.flush()
+    return Pruned(
+        offers=len(stale_ids),
+        access_tokens=tokens.rowcount,  # type: ignore[attr-defined]
+        nonces=nonces.rowcount,  # type: ignore[attr-defined]
+        exchanges=exchanges.rowcount,  # type: ignore[attr-defined]
     )
