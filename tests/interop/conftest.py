@@ -43,6 +43,7 @@ def node_vc() -> SimpleNamespace:
         verify_core_many=harness.node_verify_core_many,
         verify_jwt=harness.node_verify_jwt,
         vcapi_client=harness.node_vcapi_client,
+        oid4vci_client=harness.node_oid4vci_client,
     )
 
 

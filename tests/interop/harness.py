@@ -502,6 +502,23 @@ def node_vcapi_client(
     return result
 
 
+def node_oid4vci_client(
+    offer_url: str,
+    *,
+    wanted_format: str = "ldp_vc",
+    holder: str = "did:key",
+    origins: Origins = None,
+    timeout: float = RUN_TIMEOUT,
+) -> dict[str, Any]:
+    """Run the OpenID4VCI pre-authorized code flow with the npm ``@openid4vc/openid4vci`` client
+    (``oid4vci-client.mjs``; holder ``did:key`` Ed25519 or ``did:jwk`` P-256, proofs signed with
+    ``jose``). Returns {holder, configuration, credential} or {error, body}."""
+    args = ["--offer", offer_url, "--format", wanted_format, "--holder", holder]
+    args += ["--origins", json.dumps(origins or {})]
+    result: dict[str, Any] = _run_json(_node("oid4vci-client.mjs", *args), "", timeout)
+    return result
+
+
 # --- a loopback document server for tests -----------------------------------------------------
 
 
