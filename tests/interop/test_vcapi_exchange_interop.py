@@ -49,6 +49,18 @@ def test_a_did_key_holder_signing_as_lcw_receives_the_copy(node_vc, contexts_dir
     assert credential["credentialSubject"]["id"] == result["holder"]
     verified = node_vc.verify_vc(credential, contexts_dir, check_status=True, origins=origins)
     assert verified["verified"] is True, verified["errors"]
+    assert verified["status"]["revoked"] is False
+
+
+def test_revoking_the_award_revokes_the_copy_the_exchange_gave(
+    api, district, node_vc, contexts_dir, offer, origins
+):
+    result = node_vc.vcapi_client(offer["lcw_url"], contexts_dir, origins=origins)
+    (credential,) = result["answer"]["verifiablePresentation"]["verifiableCredential"]
+    body = {"reason": "Issued in error"}
+    api.ok("POST", f"/awards/{offer['award_id']}/revoke", district[1], body, status=200)
+    after = node_vc.verify_vc(credential, contexts_dir, check_status=True, origins=origins)
+    assert after["status"]["revoked"] is True, after["errors"]
 
 
 def test_a_wrong_challenge_is_refused(node_vc, contexts_dir, offer, origins):
