@@ -1,4 +1,5 @@
-"""Command-line adapters: `flask --app wsgi accounts|db|keys|webhooks|mail|demo` (and `outbox run`)."""
+"""Command-line adapters: `flask --app wsgi accounts|db|keys|webhooks|mail|wallets|demo` (and
+`outbox run`)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ keys_cli = AppGroup("keys", help="Signing keys.")
 outbox_cli = AppGroup("outbox", help="The former name of the webhooks runner.")
 webhooks_cli = AppGroup("webhooks", help="Signed webhooks: delivery, log, replay, secrets.")
 mail_cli = AppGroup("mail", help="Email to people: delivery, log, bounced addresses, reminders.")
+wallets_cli = AppGroup("wallets", help="Wallet offers and exchanges (OpenID4VCI, VC-API).")
 
 
 class IsoTime(click.ParamType):
@@ -404,6 +406,18 @@ def _demo_text(summary: dict) -> str:
     return "\n".join(lines)
 
 
+@wallets_cli.command("prune")
+def wallets_prune() -> None:
+    """Delete expired or used wallet offers, access tokens, nonces and exchanges."""
+    from issuer.workflow.awards import wallet_offers
+
+    pruned = _as_system(wallet_offers.prune)
+    click.echo(
+        f"pruned {pruned.offers} offer(s), {pruned.access_tokens} access token(s), "
+        f"{pruned.nonces} nonce(s), {pruned.exchanges} exchange(s)"
+    )
+
+
 @click.command("evidence-sweep")
 @click.option("--hours", default=24.0, show_default=True, help="leave files younger than this")
 @with_appcontext
@@ -419,7 +433,8 @@ def evidence_sweep(hours: float) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (accounts_cli, db_cli, keys_cli, webhooks_cli, outbox_cli, mail_cli):
+    groups = (accounts_cli, db_cli, keys_cli, webhooks_cli, outbox_cli, mail_cli, wallets_cli)
+    for group in groups:
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(evidence_sweep)

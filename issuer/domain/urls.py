@@ -84,6 +84,10 @@ class PublicUrls:
         """The signed-in educator's own portfolio."""
         return f"{self.base}/portfolio"
 
+    def portfolio_wallet(self, award_id: str) -> str:
+        """The portfolio at one badge's "Add to a wallet" (offers expire: mail links here)."""
+        return f"{self.base}/portfolio#wallet-{award_id}"
+
     def enrollment_page(self, enrollment_id: int) -> str:
         """The educator's page of one enrollment: status, feedback and the (re)submission form."""
         return f"{self.base}/learning/enrollments/{enrollment_id}"

@@ -19,7 +19,13 @@ from issuer.models.oauth import OAuthClient, OAuthCode, OAuthToken, ReceivedCred
 from issuer.models.outbox import Notice
 from issuer.models.programs import Program, ProgramVersion, Stack, StackProgram
 from issuer.models.review_cycles import ReviewAssignment, ReviewCycle
-from issuer.models.wallets import WalletAccessToken, WalletCopy, WalletNonce, WalletOffer
+from issuer.models.wallets import (
+    WalletAccessToken,
+    WalletCopy,
+    WalletExchange,
+    WalletNonce,
+    WalletOffer,
+)
 from issuer.models.webhooks import (
     WebhookAttempt,
     WebhookDelivery,
@@ -62,6 +68,7 @@ __all__ = [
     "Submission",
     "WalletAccessToken",
     "WalletCopy",
+    "WalletExchange",
     "WalletNonce",
     "WalletOffer",
     "WebhookAttempt",

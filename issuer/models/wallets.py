@@ -70,3 +70,21 @@ class WalletCopy(Base):
     credential_id: Mapped[str] = mapped_column(Text)
     format: Mapped[str] = mapped_column(String(20))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WalletExchange(Base):
+    """The VC-API exchange of an offer (for the Learner Credential Wallet): its URL's secret part
+    kept as a hash, the DID Authentication challenge, and when it began and completed. Completing
+    it claims the offer, so an offer gives one copy by OpenID4VCI or by VC-API, not both."""
+
+    __tablename__ = "wallet_exchanges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("wallet_offers.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not a secret on its own: the wallet learns it from the exchange URL, which is.
+    challenge: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

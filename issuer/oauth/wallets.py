@@ -1,5 +1,6 @@
-"""OpenID4VCI 1.0 endpoints for wallets (SPEC §10): Credential Issuer metadata, the Credential
+"""Endpoints for wallets (SPEC §10). OpenID4VCI 1.0: Credential Issuer metadata, the Credential
 Offer by reference, the nonce endpoint and the pre-authorized code grant of the token endpoint.
+VC-API (the Learner Credential Wallet): the interaction URL and the exchange.
 Thin: parse, run one use case, answer with ``Cache-Control: no-store`` (protocol errors as
 ``{"error", "error_description"}``)."""
 
@@ -8,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from issuer.domain import oid4vci
+from issuer.domain import oid4vci, vcapi
 from issuer.domain.actors import SYSTEM
 from issuer.domain.oid4vci import ProtocolError
+from issuer.domain.vcapi import ExchangeError
 from issuer.errors import NotFound
 from issuer.runtime import Services
-from issuer.workflow.awards import wallet_copies, wallet_offers
+from issuer.workflow.awards import wallet_copies, wallet_exchanges, wallet_offers
 from issuer.workflow.context import Context
 
 blueprint = Blueprint("oid4vci", __name__)
@@ -92,3 +94,29 @@ def credential() -> Response:
             response.headers["WWW-Authenticate"] = f'Bearer error="{error.error}"'
         return response
     return _answer(answer)
+
+
+def _exchange_error(error: ExchangeError) -> Response:
+    return _answer({"error": error.code, "message": error.message}, error.status)
+
+
+@blueprint.get(f"{vcapi.INTERACTIONS_PATH}/<token>")
+def interaction(token: str) -> Response:
+    """The interaction URL: the exchange's ``protocols`` to a wallet asking for JSON."""
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "application/json":
+        abort(406, "Open this link in a wallet app, such as the Learner Credential Wallet.")
+    try:
+        return _answer(_run(lambda ctx: wallet_exchanges.protocols(ctx, token)))
+    except ExchangeError as error:
+        return _exchange_error(error)
+
+
+@blueprint.post(f"{vcapi.EXCHANGES_PATH}/<token>")
+def exchange(token: str) -> Response:
+    """The VC-API exchange: ``{}`` asks for DID Authentication, the signed presentation gets the
+    holder-bound credential."""
+    body = request.get_json(silent=True)
+    try:
+        return _answer(_run(lambda ctx: wallet_exchanges.step(ctx, token, body)))
+    except ExchangeError as error:
+        return _exchange_error(error)

@@ -235,8 +235,10 @@ def init_app(app: Flask) -> None:
     from issuer.web.reviewing import blueprint as reviewing
     from issuer.web.spec_sheet import blueprint as spec_sheet
     from issuer.web.unsubscribe import blueprint as mail_unsubscribe
+    from issuer.web.wallet import blueprint as wallet_pages
 
     app.register_blueprint(send_to_backpack)
+    app.register_blueprint(wallet_pages)
     app.register_blueprint(password_reset)
     app.register_blueprint(spec_sheet)
     app.register_blueprint(mail_unsubscribe)

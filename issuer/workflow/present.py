@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from issuer.domain import oid4vci, rubric
+from issuer.domain import oid4vci, rubric, vcapi
 from issuer.domain.states import EnrollmentStatus
 from issuer.models import (
     Account,
@@ -482,13 +482,13 @@ def completion_record(record: CompletionRecord) -> dict[str, Any]:
 
 
 def wallet_offer(ctx: Context, offer: Any) -> dict[str, Any]:
-    """A wallet offer (SPEC §10). ``lcw_url`` is null until the VC-API exchange exists."""
+    """A wallet offer (SPEC §10): the OpenID4VCI offer link and the LCW request link (VC-API)."""
     return {
         "offer_id": offer.id,
         "award_id": offer.award_id,
         "credential_offer_uri": oid4vci.offer_uri(ctx.urls.base, offer.id),
         "offer_url": oid4vci.offer_url(ctx.urls.base, offer.id),
-        "lcw_url": None,
+        "lcw_url": vcapi.lcw_request_link(ctx.urls.base, offer.exchange_token),
         "expires_at": when(offer.expires_at),
     }
 

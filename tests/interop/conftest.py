@@ -42,6 +42,8 @@ def node_vc() -> SimpleNamespace:
         verify_core=harness.node_verify_core,
         verify_core_many=harness.node_verify_core_many,
         verify_jwt=harness.node_verify_jwt,
+        vcapi_client=harness.node_vcapi_client,
+        oid4vci_client=harness.node_oid4vci_client,
     )
 
 

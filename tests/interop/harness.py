@@ -477,6 +477,48 @@ def node_verify_jwt(
     return result
 
 
+def node_vcapi_client(
+    lcw_url: str,
+    contexts_dir: Path | str,
+    *,
+    origins: Origins = None,
+    interaction: str | None = None,
+    challenge: str | None = None,
+    tamper: bool = False,
+    timeout: float = RUN_TIMEOUT,
+) -> dict[str, Any]:
+    """Run a VC-API exchange as the Learner Credential Wallet does (``vcapi-client.mjs``: a
+    did:key holder signs the DID Authentication presentation with @digitalbazaar/vc and
+    Ed25519Signature2020). Returns {request, protocols?, vpr, holder, status, answer}."""
+    args = ["--contexts", str(contexts_dir), "--link", lcw_url]
+    args += ["--origins", json.dumps(origins or {})]
+    if interaction:
+        args += ["--interaction", interaction]
+    if challenge:
+        args += ["--challenge", challenge]
+    if tamper:
+        args.append("--tamper")
+    result: dict[str, Any] = _run_json(_node("vcapi-client.mjs", *args), "", timeout)
+    return result
+
+
+def node_oid4vci_client(
+    offer_url: str,
+    *,
+    wanted_format: str = "ldp_vc",
+    holder: str = "did:key",
+    origins: Origins = None,
+    timeout: float = RUN_TIMEOUT,
+) -> dict[str, Any]:
+    """Run the OpenID4VCI pre-authorized code flow with the npm ``@openid4vc/openid4vci`` client
+    (``oid4vci-client.mjs``; holder ``did:key`` Ed25519 or ``did:jwk`` P-256, proofs signed with
+    ``jose``). Returns {holder, configuration, credential} or {error, body}."""
+    args = ["--offer", offer_url, "--format", wanted_format, "--holder", holder]
+    args += ["--origins", json.dumps(origins or {})]
+    result: dict[str, Any] = _run_json(_node("oid4vci-client.mjs", *args), "", timeout)
+    return result
+
+
 # --- a loopback document server for tests -----------------------------------------------------
 
 

@@ -265,3 +265,22 @@ def test_program_decision_reaches_every_admin_of_the_issuer_with_the_comment(
         assert ("is approved" in message["subject"]) is (decision == "approve")
         assert_links_open(client, message["text_body"])
     assert outbox.messages("program_decided", "else@elsewhere.example.org") == []
+
+
+def test_award_issued_links_the_portfolios_add_to_a_wallet_not_a_live_offer(
+    api, district, outbox, client
+):
+    issuer_id, admin = district
+    program_id = _program(api, district)
+    earner_id = api.earner(admin, email="wallet@school.example.org")
+    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id, earner_id)
+    award = api.complete(admin, enrollment_id)
+    message = outbox.one("award_issued", "wallet@school.example.org")
+    wallet_link = f"https://badges.test/portfolio#wallet-{award['id']}"
+    assert wallet_link in message["text_body"]
+    assert f'href="{wallet_link}"' in message["html_body"]
+    assert "openid-credential-offer" not in message["text_body"] + message["html_body"]
+    assert "lcw.app" not in message["text_body"] + message["html_body"]
+    signed_in_educator(api, client, "wallet@school.example.org")
+    portfolio = client.get("/portfolio").data.decode()
+    assert f'id="wallet-{award["id"]}"' in portfolio

@@ -57,7 +57,7 @@ def token_request(client, code):
 def test_the_earner_offers_their_award_and_gets_the_offer_links(api, award, earner_token):
     created = offer(api, award, earner_token)
     assert set(created) >= {"offer_id", "credential_offer_uri", "offer_url", "expires_at"}
-    assert created["lcw_url"] is None
+    assert created["lcw_url"].startswith("https://lcw.app/request.html?request=")
     link = urlsplit(created["offer_url"])
     assert link.scheme == "openid-credential-offer"
     assert parse_qs(link.query)["credential_offer_uri"] == [created["credential_offer_uri"]]

@@ -20,6 +20,8 @@ from issuer.models import (
     WebhookSubscription,
 )
 from issuer.web import console_integrations
+from tests.conftest import BASE_URL
+from tests.wallets.oid4vci_client import Holder, Wallet
 
 from .conftest import csrf_from, set_password, sign_in
 
@@ -442,6 +444,21 @@ def test_the_award_page_shows_the_award_with_its_links(client, api, console):
     assert "Formative Assessment" in html and "Ada Teacher" in html and "Active" in html
     assert award["verify_url"] in html and award["certificate_pdf"] in html
     assert f"/console/awards/{award['id']}/revoke" in html
+
+
+def test_the_award_page_lists_the_copies_in_wallets(client, api, console):
+    award, _ = _awarded(api, console)
+    assert "has not added this badge to a wallet" in _html(
+        client.get(f"/console/awards/{award['id']}")
+    )
+    offer = api.ok("POST", f"/awards/{award['id']}/wallet-offers", console[1])["offer_url"]
+    holder = Holder.did_key_ed25519()
+    assert Wallet(client, BASE_URL).claim(offer, holder, "ldp_vc").status_code == 200
+    copy = api.ok("GET", f"/awards/{award['id']}", console[1])["wallet_copies"][0]
+    html = _html(client.get(f"/console/awards/{award['id']}"))
+    table = html.split('id="wallet-copies"')[1].split("</table>")[0]
+    assert copy["credential"] in table and "Data Integrity" in table
+    assert holder.did[:40] in table
 
 
 def test_the_awards_list_finds_by_educator_name(client, api, console):

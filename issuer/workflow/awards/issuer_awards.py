@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from issuer.domain.search import search_words
 from issuer.domain.states import Role
 from issuer.models import Award, Earner
-from issuer.workflow.awards import awards
+from issuer.workflow.awards import awards, wallet_copies
 from issuer.workflow.awards.award_page import AwardPage, award_page
 from issuer.workflow.context import Context
 from issuer.workflow.learning.my_learning import long_date
@@ -33,6 +33,16 @@ class AwardList:
 
 
 @dataclass(frozen=True)
+class WalletCopyLine:
+    """A copy of the award issued to a wallet: where it is published, to whom, in what form."""
+
+    credential_url: str
+    holder: str
+    format: str
+    issued_on: str
+
+
+@dataclass(frozen=True)
 class IssuerAward:
     page: AwardPage
     earner_id: int
@@ -40,6 +50,7 @@ class IssuerAward:
     revoked: bool
     revoked_on: str | None
     reason: str | None
+    wallet_copies: tuple[WalletCopyLine, ...] = ()
 
 
 def recent_awards(ctx: Context, q: str | None, *, limit: int, offset: int) -> AwardList:
@@ -89,4 +100,10 @@ def issuer_award(ctx: Context, award_id: str) -> IssuerAward:
         revoked=award.status == "revoked",
         revoked_on=long_date(award.revoked_at) if award.revoked_at else None,
         reason=award.revocation_reason,
+        wallet_copies=tuple(
+            WalletCopyLine(
+                copy.credential_id, copy.holder_did, copy.format, long_date(copy.issued_at)
+            )
+            for copy in wallet_copies.copies_of(ctx, award.id)
+        ),
     )

@@ -90,7 +90,7 @@ def check_proof(ctx: Context, proof: str) -> str:
     return holder.did or did_jwk(holder.key)
 
 
-def _publisher(ctx: Context) -> OpenBadges3:
+def publisher(ctx: Context) -> OpenBadges3:
     for publisher in ctx.publishers:
         if isinstance(publisher, OpenBadges3):
             return publisher
@@ -114,11 +114,6 @@ def issue_copy(ctx: Context, access_token: str, body: Any) -> dict[str, Any]:
     holder_did = check_proof(ctx, _proof_jwt(body))
     offer = ctx.get(WalletOffer, token.offer_id)
     award = ctx.get(Award, offer.award_id)
-    if award.status != AwardStatus.ACTIVE.value:
-        raise ProtocolError("credential_request_denied", "This award is no longer active.")
-    published = documents.load_json(ctx, ctx.urls.ob3_credential(award.id))
-    if published is None:
-        raise ProtocolError("credential_request_denied", "This award has no OB 3.0 credential.")
     claimed = ctx.session.execute(
         update(WalletAccessToken)
         .where(WalletAccessToken.id == token.id, WalletAccessToken.used_at.is_(None))
@@ -127,42 +122,7 @@ def issue_copy(ctx: Context, access_token: str, body: Any) -> dict[str, Any]:
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise ProtocolError("invalid_token", "The access token is already used.", 401)
-    copy_id = str(uuid.uuid4())
-    url = copy_url(ctx, award.id, copy_id)
-    unsigned = {key: value for key, value in published.items() if key != "proof"}
-    unsigned["id"] = url
-    unsigned["credentialSubject"] = {"id": holder_did, **published["credentialSubject"]}
-    publisher = _publisher(ctx)
-    issuer = ctx.get(Issuer, award.issuer_id)
-    credential: Any
-    if oid4vci.FORMATS[configuration] == "ldp_vc":
-        credential = publisher.sign(ctx, issuer, unsigned)
-        publisher.schemas.check("openbadge-credential", credential)
-        documents.store_json(ctx, url, credential)
-    else:
-        credential = publisher.vc_jwt(ctx, issuer, unsigned)
-        documents.store(ctx, url, credential.encode(), JWT)
-    ctx.session.add(
-        WalletCopy(
-            id=copy_id,
-            award_id=award.id,
-            offer_id=offer.id,
-            holder_did=holder_did,
-            credential_id=url,
-            format=oid4vci.FORMATS[configuration],
-            issued_at=ctx.now,
-        )
-    )
-    ctx.session.flush()
-    audit.record(
-        ctx,
-        "wallet_copy.issued",
-        "award",
-        award.id,
-        copy=copy_id,
-        holder=holder_did,
-        format=oid4vci.FORMATS[configuration],
-    )
+    credential = issue_bound_copy(ctx, award, offer.id, holder_did, oid4vci.FORMATS[configuration])
     return {"credentials": [{"credential": credential}]}
 
 
@@ -172,3 +132,45 @@ def copies_of(ctx: Context, award_id: str) -> list[WalletCopy]:
             select(WalletCopy).where(WalletCopy.award_id == award_id).order_by(WalletCopy.issued_at)
         )
     )
+
+
+def issue_bound_copy(ctx: Context, award: Award, offer_id: str, holder_did: str, fmt: str) -> Any:
+    """Sign, store, record and audit the award's credential bound to ``holder_did``: a JSON-LD
+    credential for ``ldp_vc``, a compact VC-JWT for ``jwt_vc_json``. Refuses (ProtocolError
+    ``credential_request_denied``) an award that is not active or has no OB 3.0 credential."""
+    if award.status != AwardStatus.ACTIVE.value:
+        raise ProtocolError("credential_request_denied", "This award is no longer active.")
+    published = documents.load_json(ctx, ctx.urls.ob3_credential(award.id))
+    if published is None:
+        raise ProtocolError("credential_request_denied", "This award has no OB 3.0 credential.")
+    copy_id = str(uuid.uuid4())
+    url = copy_url(ctx, award.id, copy_id)
+    unsigned = {key: value for key, value in published.items() if key != "proof"}
+    unsigned["id"] = url
+    unsigned["credentialSubject"] = {"id": holder_did, **published["credentialSubject"]}
+    signer = publisher(ctx)
+    issuer = ctx.get(Issuer, award.issuer_id)
+    credential: Any
+    if fmt == "ldp_vc":
+        credential = signer.sign(ctx, issuer, unsigned)
+        signer.schemas.check("openbadge-credential", credential)
+        documents.store_json(ctx, url, credential)
+    else:
+        credential = signer.vc_jwt(ctx, issuer, unsigned)
+        documents.store(ctx, url, credential.encode(), JWT)
+    ctx.session.add(
+        WalletCopy(
+            id=copy_id,
+            award_id=award.id,
+            offer_id=offer_id,
+            holder_did=holder_did,
+            credential_id=url,
+            format=fmt,
+            issued_at=ctx.now,
+        )
+    )
+    ctx.session.flush()
+    audit.record(
+        ctx, "wallet_copy.issued", "award", award.id, copy=copy_id, holder=holder_did, format=fmt
+    )
+    return credential

@@ -16,18 +16,27 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, exists, or_, select, update
 
-from issuer.domain import oid4vci
+from issuer.domain import oid4vci, vcapi
 from issuer.domain.oid4vci import ProtocolError
-from issuer.domain.states import Role
-from issuer.errors import Forbidden, NotFound
-from issuer.models import Award, Earner, WalletAccessToken, WalletNonce, WalletOffer
+from issuer.domain.states import AwardStatus, Role
+from issuer.errors import Conflict, Forbidden, NotFound
+from issuer.models import (
+    Award,
+    Earner,
+    WalletAccessToken,
+    WalletCopy,
+    WalletExchange,
+    WalletNonce,
+    WalletOffer,
+)
 from issuer.workflow import audit
 from issuer.workflow.context import Context
 
 
-def _hash(secret: str) -> str:
+def secret_hash(secret: str) -> str:
+    """How codes, tokens, nonces and exchange URLs are kept: SHA-256 hex (256 random bits)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -38,9 +47,12 @@ def pre_authorized_code(ctx: Context, offer_id: str) -> str:
 
 @dataclass(frozen=True)
 class Offer:
+    """A new offer; ``exchange_token`` is the secret part of its VC-API exchange URL."""
+
     id: str
     award_id: str
     expires_at: datetime
+    exchange_token: str
 
 
 def create_offer(ctx: Context, award_id: str) -> Offer:
@@ -53,20 +65,32 @@ def create_offer(ctx: Context, award_id: str) -> Offer:
     else:
         actor.require_role(Role.ISSUER_ADMIN)
         actor.require_issuer(award.issuer_id)
+    prune(ctx)
     offer_id = secrets.token_urlsafe(24)
     row = WalletOffer(
         id=offer_id,
         award_id=award.id,
         created_by=actor.account_id,
-        code_hash=_hash(pre_authorized_code(ctx, offer_id)),
+        code_hash=secret_hash(pre_authorized_code(ctx, offer_id)),
         created_at=ctx.now,
         expires_at=ctx.now + oid4vci.OFFER_LIFETIME,
     )
     ctx.session.add(row)
     ctx.session.flush()
+    exchange_token = secrets.token_urlsafe(32)
+    ctx.session.add(
+        WalletExchange(
+            offer_id=offer_id,
+            token_hash=secret_hash(exchange_token),
+            challenge=secrets.token_urlsafe(24),
+            created_at=ctx.now,
+            expires_at=row.expires_at,
+        )
+    )
+    ctx.session.flush()
     # The offer's id is a bearer secret (it reveals the code): the log names the award only.
     audit.record(ctx, "wallet_offer.created", "award", award.id, expires_at=str(row.expires_at))
-    return Offer(offer_id, award.id, row.expires_at)
+    return Offer(offer_id, award.id, row.expires_at, exchange_token)
 
 
 def offer_document(ctx: Context, offer_id: str) -> dict[str, object]:
@@ -90,7 +114,7 @@ def redeem_code(ctx: Context, code: str) -> AccessToken:
     claimed = ctx.session.execute(
         update(WalletOffer)
         .where(
-            WalletOffer.code_hash == _hash(code),
+            WalletOffer.code_hash == secret_hash(code),
             WalletOffer.used_at.is_(None),
             WalletOffer.expires_at > ctx.now,
         )
@@ -102,13 +126,13 @@ def redeem_code(ctx: Context, code: str) -> AccessToken:
             "invalid_grant", "The pre-authorized code is unknown, already used or expired."
         )
     offer_id = ctx.session.scalar(
-        select(WalletOffer.id).where(WalletOffer.code_hash == _hash(code))
+        select(WalletOffer.id).where(WalletOffer.code_hash == secret_hash(code))
     )
     token = secrets.token_urlsafe(32)
     ctx.session.add(
         WalletAccessToken(
             offer_id=offer_id,
-            token_hash=_hash(token),
+            token_hash=secret_hash(token),
             issued_at=ctx.now,
             expires_at=ctx.now + oid4vci.ACCESS_TOKEN_LIFETIME,
         )
@@ -122,7 +146,7 @@ def new_nonce(ctx: Context) -> str:
     nonce = secrets.token_urlsafe(32)
     ctx.session.add(
         WalletNonce(
-            nonce_hash=_hash(nonce),
+            nonce_hash=secret_hash(nonce),
             created_at=ctx.now,
             expires_at=ctx.now + oid4vci.NONCE_LIFETIME,
         )
@@ -138,7 +162,7 @@ def spend_nonce(ctx: Context, nonce: object) -> None:
     claimed = ctx.session.execute(
         update(WalletNonce)
         .where(
-            WalletNonce.nonce_hash == _hash(nonce),
+            WalletNonce.nonce_hash == secret_hash(nonce),
             WalletNonce.used_at.is_(None),
             WalletNonce.expires_at > ctx.now,
         )
@@ -147,3 +171,83 @@ def spend_nonce(ctx: Context, nonce: object) -> None:
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise ProtocolError("invalid_nonce", "The nonce is unknown, already used or expired.")
+
+
+@dataclass(frozen=True)
+class OfferPage:
+    """What the portfolio's "Add to a wallet" page shows for a new offer."""
+
+    award_id: str
+    award_name: str
+    offer_url: str
+    lcw_url: str
+    expires_at: datetime
+    minutes: int
+
+
+def offer_for_page(ctx: Context, award_id: str) -> OfferPage:
+    """The educator's "Add to a wallet": a new offer of their active award, with its links."""
+    award = ctx.get(Award, award_id)
+    if award.status != AwardStatus.ACTIVE.value:
+        raise Conflict(
+            "A revoked or expired badge cannot be added to a wallet.", code="award_inactive"
+        )
+    offer = create_offer(ctx, award_id)
+    return OfferPage(
+        award_id=award.id,
+        award_name=award.name,
+        offer_url=oid4vci.offer_url(ctx.urls.base, offer.id),
+        lcw_url=vcapi.lcw_request_link(ctx.urls.base, offer.exchange_token),
+        expires_at=offer.expires_at,
+        minutes=int(oid4vci.OFFER_LIFETIME.total_seconds() // 60),
+    )
+
+
+@dataclass(frozen=True)
+class Pruned:
+    offers: int
+    access_tokens: int
+    nonces: int
+    exchanges: int
+
+
+def prune(ctx: Context) -> Pruned:
+    """Delete what no wallet step can use any more: expired or used access tokens, nonces and
+    exchanges, then expired offers nothing refers to (their copies keep the award, lose the
+    offer's id). Copies and the audit log stay. Runs on each new offer and by
+    ``flask --app wsgi wallets prune``."""
+    now = ctx.now
+    tokens = ctx.session.execute(
+        delete(WalletAccessToken).where(
+            or_(WalletAccessToken.expires_at <= now, WalletAccessToken.used_at.is_not(None))
+        )
+    )
+    nonces = ctx.session.execute(
+        delete(WalletNonce).where(
+            or_(WalletNonce.expires_at <= now, WalletNonce.used_at.is_not(None))
+        )
+    )
+    exchanges = ctx.session.execute(
+        delete(WalletExchange).where(
+            or_(WalletExchange.expires_at <= now, WalletExchange.completed_at.is_not(None))
+        )
+    )
+    stale = (
+        select(WalletOffer.id)
+        .where(WalletOffer.expires_at <= now)
+        .where(~exists().where(WalletAccessToken.offer_id == WalletOffer.id))
+        .where(~exists().where(WalletExchange.offer_id == WalletOffer.id))
+    )
+    stale_ids = list(ctx.session.scalars(stale))
+    if stale_ids:
+        ctx.session.execute(
+            update(WalletCopy).where(WalletCopy.offer_id.in_(stale_ids)).values(offer_id=None)
+        )
+        ctx.session.execute(delete(WalletOffer).where(WalletOffer.id.in_(stale_ids)))
+    ctx.session.flush()
+    return Pruned(
+        offers=len(stale_ids),
+        access_tokens=tokens.rowcount,  # type: ignore[attr-defined]
+        nonces=nonces.rowcount,  # type: ignore[attr-defined]
+        exchanges=exchanges.rowcount,  # type: ignore[attr-defined]
+    )

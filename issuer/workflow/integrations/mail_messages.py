@@ -158,6 +158,7 @@ def award_issued(ctx: Context, award: Award) -> None:
         "expires_on": award.expires_at,
         "verify_url": links["verify_url"],
         "portfolio_url": ctx.urls.portfolio(),
+        "wallet_url": ctx.urls.portfolio_wallet(award.id),
         "certificate_url": links["certificate_pdf"],
         "badge_image_url": ctx.urls.badge_image(badge_url, "png"),
         "downloads": links,
