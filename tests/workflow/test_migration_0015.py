@@ -18,13 +18,13 @@ from tests.postgres import throwaway_database
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 AWARD = "00000000-0000-4000-8000-000000000001"
 RECORD = "00000000-0000-4000-8000-0000000000c1"
-BEFORE = "0013"  # the lead rebases 0015 onto 0014 when both land
+BEFORE = "0014"
 KEPT = ("issuers", "earners", "awards", "published_documents")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def at_0013(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database at 0013 holding the board, an issuer, an earner, an award and its document."""
+def at_0014(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database at 0014 holding the board, an issuer, an earner, an award and its document."""
     if request.param == "sqlite":
         yield from _seeded(f"sqlite:///{tmp_path / 'issuer.sqlite3'}", tmp_path)
     else:
@@ -113,36 +113,36 @@ def _record(record_id: str = RECORD, earner: int = 1, contents: str = "h") -> di
     }
 
 
-def test_existing_rows_and_documents_keep_their_values(at_0013, tmp_path):
-    before = {table: _rows(at_0013, table) for table in KEPT}
-    upgrade(at_0013, tmp_path)
-    assert current_revision(at_0013) == head_revision()
-    assert {table: _rows(at_0013, table) for table in KEPT} == before
+def test_existing_rows_and_documents_keep_their_values(at_0014, tmp_path):
+    before = {table: _rows(at_0014, table) for table in KEPT}
+    upgrade(at_0014, tmp_path)
+    assert current_revision(at_0014) == head_revision()
+    assert {table: _rows(at_0014, table) for table in KEPT} == before
 
 
-def test_learner_records_start_empty(at_0013, tmp_path):
-    upgrade(at_0013, tmp_path)
-    assert _rows(at_0013, "learner_records") == []
+def test_learner_records_start_empty(at_0014, tmp_path):
+    upgrade(at_0014, tmp_path)
+    assert _rows(at_0014, "learner_records") == []
 
 
-def test_an_educator_from_before_takes_a_record(at_0013, tmp_path):
-    upgrade(at_0013, tmp_path)
-    with at_0013.engine.begin() as conn:
+def test_an_educator_from_before_takes_a_record(at_0014, tmp_path):
+    upgrade(at_0014, tmp_path)
+    with at_0014.engine.begin() as conn:
         conn.execute(INSERT, _record())
-    assert [(row[0], row[1]) for row in _rows(at_0013, "learner_records")] == [(RECORD, 1)]
+    assert [(row[0], row[1]) for row in _rows(at_0014, "learner_records")] == [(RECORD, 1)]
 
 
-def test_the_same_contents_are_stored_once_per_educator(at_0013, tmp_path):
-    upgrade(at_0013, tmp_path)
-    with at_0013.engine.begin() as conn:
+def test_the_same_contents_are_stored_once_per_educator(at_0014, tmp_path):
+    upgrade(at_0014, tmp_path)
+    with at_0014.engine.begin() as conn:
         conn.execute(INSERT, _record())
-    with pytest.raises(sa.exc.IntegrityError), at_0013.engine.begin() as conn:
+    with pytest.raises(sa.exc.IntegrityError), at_0014.engine.begin() as conn:
         conn.execute(INSERT, _record(RECORD[:-1] + "2"))
 
 
-def test_a_record_needs_an_existing_educator(at_0013, tmp_path):
-    upgrade(at_0013, tmp_path)
-    with pytest.raises(sa.exc.IntegrityError), at_0013.engine.begin() as conn:
+def test_a_record_needs_an_existing_educator(at_0014, tmp_path):
+    upgrade(at_0014, tmp_path)
+    with pytest.raises(sa.exc.IntegrityError), at_0014.engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.execute(sa.text("PRAGMA foreign_keys = ON"))
         conn.execute(INSERT, _record(earner=99))

@@ -3,7 +3,7 @@ A new table only: PTSB already has its issuer row, keys and published Profile (t
 endorsements), so no existing row or published document changes.
 
 Revision ID: 0015
-Revises: 0013 (the lead rebases it onto 0014 when both land)
+Revises: 0014
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import issuer.models.types
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
