@@ -11,7 +11,7 @@ from issuer.api.context import read, write
 from issuer.api.routing import QueryParam, area
 from issuer.errors import ValidationFailed
 from issuer.workflow import present
-from issuer.workflow.awards import awards, learner_record
+from issuer.workflow.awards import awards, learner_record, wallet_offers
 from issuer.workflow.learning import earners
 
 api = area("earners", "Earners")
@@ -95,6 +95,22 @@ def educator_record(earner_id: int) -> Response:
     response.headers["Content-Location"] = record.url + (".jwt" if as_jwt else "")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@api.route(
+    "/earners/<int:earner_id>/clr/wallet-offers",
+    "POST",
+    "Offer the educator's learner record (CLR 2.0) to a wallet (single use, 10 minutes; the "
+    "educator, PTSB)",
+    status=201,
+    errors=(401, 403, 404, 409),
+)
+def create_record_wallet_offer(earner_id: int) -> tuple[dict[str, Any], int]:
+    json_body("empty", optional=True)
+    offer = write(
+        lambda ctx: present.wallet_offer(ctx, wallet_offers.create_record_offer(ctx, earner_id))
+    )
+    return offer, 201
 
 
 def _record_format() -> str:

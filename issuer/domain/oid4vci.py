@@ -27,6 +27,10 @@ BINDING_METHODS = ("did:key", "did:jwk")
 LDP_VC = "OpenBadgeCredential_ldp_vc"
 JWT_VC_JSON = "OpenBadgeCredential_jwt_vc_json"
 FORMATS = {LDP_VC: "ldp_vc", JWT_VC_JSON: "jwt_vc_json"}
+# The educator's record (SPEC §11) offered to a wallet: a CLR 2.0 ClrCredential signed by PTSB.
+CLR_LDP_VC = "ClrCredential_ldp_vc"
+CLR_JWT_VC_JSON = "ClrCredential_jwt_vc_json"
+CLR_FORMATS = {CLR_LDP_VC: "ldp_vc", CLR_JWT_VC_JSON: "jwt_vc_json"}
 
 OFFER_LIFETIME = timedelta(minutes=10)
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
@@ -39,6 +43,12 @@ OB3_CONTEXT = [
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 ]
 OB3_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
+CLR_CONTEXT = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+CLR_TYPES = ["VerifiableCredential", "ClrCredential"]
 LOGO_PATH = "/static/issuer-logo.svg"
 
 
@@ -52,20 +62,21 @@ def offer_url(base: str, offer_id: str) -> str:
     return f"{OFFER_SCHEME}?credential_offer_uri={quote(offer_uri(base, offer_id), safe='')}"
 
 
-def credential_offer(base: str, code: str) -> dict[str, Any]:
-    """The Credential Offer (§4.1.1): both configurations, the pre-authorized code, no tx_code."""
+def credential_offer(base: str, code: str, *, record: bool = False) -> dict[str, Any]:
+    """The Credential Offer (§4.1.1): both configurations of what is offered (an award's
+    OpenBadgeCredential, or the educator's ClrCredential), the pre-authorized code, no tx_code."""
     return {
         "credential_issuer": base,
-        "credential_configuration_ids": list(FORMATS),
+        "credential_configuration_ids": list(CLR_FORMATS if record else FORMATS),
         "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": code}},
     }
 
 
-def _display(base: str) -> list[dict[str, Any]]:
+def _display(base: str, name: str, description: str) -> list[dict[str, Any]]:
     return [
         {
-            "name": "Open Badge",
-            "description": "An Open Badges 3.0 credential for a professional learning program.",
+            "name": name,
+            "description": description,
             "locale": "en-US",
             "logo": {"uri": base + LOGO_PATH, "alt_text": "The issuing service's logo"},
         }
@@ -76,10 +87,27 @@ def issuer_metadata(base: str, ldp_algs: list[str], jwt_algs: list[str]) -> dict
     """Credential Issuer metadata (§12.2.4). No ``authorization_servers``: this service is its own
     authorization server, whose metadata is at ``/.well-known/oauth-authorization-server``."""
     proof_types = {"jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGS)}}
-    common = {
+    badge = {
         "cryptographic_binding_methods_supported": list(BINDING_METHODS),
         "proof_types_supported": proof_types,
-        "credential_metadata": {"display": _display(base)},
+        "credential_metadata": {
+            "display": _display(
+                base,
+                "Open Badge",
+                "An Open Badges 3.0 credential for a professional learning program.",
+            )
+        },
+    }
+    record = {
+        **badge,
+        "credential_metadata": {
+            "display": _display(
+                base,
+                "Comprehensive Learner Record",
+                "A CLR 2.0 record of every active micro-credential of an educator, signed by "
+                "the board.",
+            )
+        },
     }
     return {
         "credential_issuer": base,
@@ -91,13 +119,25 @@ def issuer_metadata(base: str, ldp_algs: list[str], jwt_algs: list[str]) -> dict
                 "format": "ldp_vc",
                 "credential_signing_alg_values_supported": ldp_algs,
                 "credential_definition": {"@context": OB3_CONTEXT, "type": OB3_TYPES},
-                **common,
+                **badge,
             },
             JWT_VC_JSON: {
                 "format": "jwt_vc_json",
                 "credential_signing_alg_values_supported": jwt_algs,
                 "credential_definition": {"type": OB3_TYPES},
-                **common,
+                **badge,
+            },
+            CLR_LDP_VC: {
+                "format": "ldp_vc",
+                "credential_signing_alg_values_supported": ldp_algs,
+                "credential_definition": {"@context": CLR_CONTEXT, "type": CLR_TYPES},
+                **record,
+            },
+            CLR_JWT_VC_JSON: {
+                "format": "jwt_vc_json",
+                "credential_signing_alg_values_supported": jwt_algs,
+                "credential_definition": {"type": CLR_TYPES},
+                **record,
             },
         },
     }

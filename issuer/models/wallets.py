@@ -11,20 +11,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
 from issuer.models.types import UTCDateTime
 
+# An offer or a copy is of one award or of one learner record, never both or neither.
+ONE_SUBJECT = "(award_id IS NULL) <> (learner_record_id IS NULL)"
+
 
 class WalletOffer(Base):
-    """An offer of one award to a wallet, with its pre-authorized code: single use, expiring."""
+    """An offer of one award (or one learner record) to a wallet, with its pre-authorized code: single use, expiring."""
 
     __tablename__ = "wallet_offers"
+    __table_args__ = (CheckConstraint(ONE_SUBJECT, name="one_subject"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
+    # What is offered: one award, or one of the educator's learner records (CLR 2.0).
+    award_id: Mapped[str | None] = mapped_column(ForeignKey("awards.id"), index=True)
+    learner_record_id: Mapped[str | None] = mapped_column(
+        ForeignKey("learner_records.id"), index=True
+    )
     created_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -59,12 +67,17 @@ class WalletNonce(Base):
 
 
 class WalletCopy(Base):
-    """A copy of an award's credential issued to a wallet, bound to the holder's DID."""
+    """A copy of an award's credential (or a learner record) issued to a wallet, bound to the holder's DID."""
 
     __tablename__ = "wallet_copies"
+    __table_args__ = (CheckConstraint(ONE_SUBJECT, name="one_subject"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    award_id: Mapped[str] = mapped_column(ForeignKey("awards.id"), index=True)
+    # Whose credential this copies: one award's, or one learner record's (CLR 2.0).
+    award_id: Mapped[str | None] = mapped_column(ForeignKey("awards.id"), index=True)
+    learner_record_id: Mapped[str | None] = mapped_column(
+        ForeignKey("learner_records.id"), index=True
+    )
     offer_id: Mapped[str | None] = mapped_column(ForeignKey("wallet_offers.id"), nullable=True)
     holder_did: Mapped[str] = mapped_column(Text)
     credential_id: Mapped[str] = mapped_column(Text)

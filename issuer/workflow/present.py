@@ -482,10 +482,16 @@ def completion_record(record: CompletionRecord) -> dict[str, Any]:
 
 
 def wallet_offer(ctx: Context, offer: Any) -> dict[str, Any]:
-    """A wallet offer (SPEC §10): the OpenID4VCI offer link and the LCW request link (VC-API)."""
+    """A wallet offer (SPEC §10): the OpenID4VCI offer link and the LCW request link (VC-API);
+    ``award_id`` or, for the educator's record, ``learner_record_id`` says what is offered."""
+    offered = (
+        {"award_id": offer.award_id}
+        if offer.learner_record_id is None
+        else {"learner_record_id": offer.learner_record_id}
+    )
     return {
         "offer_id": offer.id,
-        "award_id": offer.award_id,
+        **offered,
         "credential_offer_uri": oid4vci.offer_uri(ctx.urls.base, offer.id),
         "offer_url": oid4vci.offer_url(ctx.urls.base, offer.id),
         "lcw_url": vcapi.lcw_request_link(ctx.urls.base, offer.exchange_token),

@@ -27,7 +27,7 @@ from issuer.models import Award, Issuer, WalletAccessToken, WalletCopy, WalletOf
 from issuer.signing.holder_keys import did_jwk, holder_key
 from issuer.signing.jws import HolderProofRegistry
 from issuer.workflow import audit
-from issuer.workflow.awards import documents, wallet_offers
+from issuer.workflow.awards import documents, record_copies, wallet_offers
 from issuer.workflow.awards.publish_ob3 import JWT, OpenBadges3
 from issuer.workflow.context import Context
 
@@ -106,14 +106,14 @@ def issue_copy(ctx: Context, access_token: str, body: Any) -> dict[str, Any]:
     token = _token(ctx, access_token)
     if not isinstance(body, dict):
         raise ProtocolError("invalid_credential_request", "Send a JSON object.")
+    offer = ctx.get(WalletOffer, token.offer_id)
+    offered = oid4vci.CLR_FORMATS if offer.learner_record_id is not None else oid4vci.FORMATS
     configuration = body.get("credential_configuration_id")
-    if configuration not in oid4vci.FORMATS:
+    if configuration not in offered:
         raise ProtocolError(
             "unknown_credential_configuration", "Ask for one of the configurations offered."
         )
     holder_did = check_proof(ctx, _proof_jwt(body))
-    offer = ctx.get(WalletOffer, token.offer_id)
-    award = ctx.get(Award, offer.award_id)
     claimed = ctx.session.execute(
         update(WalletAccessToken)
         .where(WalletAccessToken.id == token.id, WalletAccessToken.used_at.is_(None))
@@ -122,8 +122,17 @@ def issue_copy(ctx: Context, access_token: str, body: Any) -> dict[str, Any]:
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise ProtocolError("invalid_token", "The access token is already used.", 401)
-    credential = issue_bound_copy(ctx, award, offer.id, holder_did, oid4vci.FORMATS[configuration])
+    credential = issue_offered(ctx, offer, holder_did, offered[configuration])
     return {"credentials": [{"credential": credential}]}
+
+
+def issue_offered(ctx: Context, offer: WalletOffer, holder_did: str, fmt: str) -> Any:
+    """What the offer gives, bound to the holder: the award's credential or the learner record."""
+    if offer.learner_record_id is not None:
+        return record_copies.issue_record_copy(
+            ctx, offer.learner_record_id, offer.id, holder_did, fmt
+        )
+    return issue_bound_copy(ctx, ctx.get(Award, offer.award_id), offer.id, holder_did, fmt)
 
 
 def copies_of(ctx: Context, award_id: str) -> list[WalletCopy]:

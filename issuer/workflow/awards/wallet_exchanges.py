@@ -21,7 +21,7 @@ from issuer.domain import vcapi
 from issuer.domain.oid4vci import ProtocolError
 from issuer.domain.vcapi import ExchangeError
 from issuer.errors import ValidationFailed
-from issuer.models import Award, WalletExchange, WalletOffer
+from issuer.models import WalletExchange, WalletOffer
 from issuer.signing.data_integrity import verify_data_integrity
 from issuer.signing.holder_keys import ED25519_PUB
 from issuer.signing.multibase import decode_base58btc
@@ -64,9 +64,8 @@ def step(ctx: Context, token: str, body: Any) -> dict[str, Any]:
     holder = check_presentation(ctx, presentation, exchange.challenge)
     _claim(ctx, exchange)
     offer = ctx.get(WalletOffer, exchange.offer_id)
-    award = ctx.get(Award, offer.award_id)
     try:
-        credential = wallet_copies.issue_bound_copy(ctx, award, offer.id, holder, "ldp_vc")
+        credential = wallet_copies.issue_offered(ctx, offer, holder, "ldp_vc")
     except ProtocolError as error:
         raise ExchangeError("credential_request_denied", error.description, 403) from error
     return vcapi.credential_answer(credential)

@@ -32,7 +32,9 @@ from issuer.models import (
     WalletOffer,
 )
 from issuer.workflow import audit
+from issuer.workflow.awards import learner_record
 from issuer.workflow.context import Context
+from issuer.workflow.learning import earners
 
 
 def secret_hash(secret: str) -> str:
@@ -50,9 +52,10 @@ class Offer:
     """A new offer; ``exchange_token`` is the secret part of its VC-API exchange URL."""
 
     id: str
-    award_id: str
+    award_id: str | None
     expires_at: datetime
     exchange_token: str
+    learner_record_id: str | None = None
 
 
 def create_offer(ctx: Context, award_id: str) -> Offer:
@@ -65,12 +68,40 @@ def create_offer(ctx: Context, award_id: str) -> Offer:
     else:
         actor.require_role(Role.ISSUER_ADMIN)
         actor.require_issuer(award.issuer_id)
+    offer = _new_offer(ctx, award_id=award.id)
+    # The offer's id is a bearer secret (it reveals the code): the log names the award only.
+    audit.record(ctx, "wallet_offer.created", "award", award.id, expires_at=str(offer.expires_at))
+    return offer
+
+
+def create_record_offer(ctx: Context, earner_id: int) -> Offer:
+    """The educator, or PTSB for them, offers the educator's record (CLR 2.0) to a wallet: the
+    record as of now (the latest stored one, or a new one signed by PTSB) is what the offer
+    gives, bound to the holder."""
+    record = learner_record.educator_record(ctx, earner_id)
+    offer = _new_offer(ctx, learner_record_id=record.record.id)
+    audit.record(
+        ctx,
+        "wallet_offer.created",
+        "earner",
+        earner_id,
+        learner_record=record.record.id,
+        expires_at=str(offer.expires_at),
+    )
+    return offer
+
+
+def _new_offer(
+    ctx: Context, *, award_id: str | None = None, learner_record_id: str | None = None
+) -> Offer:
+    """Store an offer (of an award or of a record) with its code's hash and its VC-API exchange."""
     prune(ctx)
     offer_id = secrets.token_urlsafe(24)
     row = WalletOffer(
         id=offer_id,
-        award_id=award.id,
-        created_by=actor.account_id,
+        award_id=award_id,
+        learner_record_id=learner_record_id,
+        created_by=ctx.actor.account_id,
         code_hash=secret_hash(pre_authorized_code(ctx, offer_id)),
         created_at=ctx.now,
         expires_at=ctx.now + oid4vci.OFFER_LIFETIME,
@@ -88,9 +119,7 @@ def create_offer(ctx: Context, award_id: str) -> Offer:
         )
     )
     ctx.session.flush()
-    # The offer's id is a bearer secret (it reveals the code): the log names the award only.
-    audit.record(ctx, "wallet_offer.created", "award", award.id, expires_at=str(row.expires_at))
-    return Offer(offer_id, award.id, row.expires_at, exchange_token)
+    return Offer(offer_id, award_id, row.expires_at, exchange_token, learner_record_id)
 
 
 def offer_document(ctx: Context, offer_id: str) -> dict[str, object]:
@@ -98,7 +127,11 @@ def offer_document(ctx: Context, offer_id: str) -> dict[str, object]:
     row = ctx.session.get(WalletOffer, offer_id)
     if row is None or row.used_at is not None or row.expires_at <= ctx.now:
         raise NotFound("No open wallet offer at this address.", code="offer_not_found")
-    return oid4vci.credential_offer(ctx.urls.base, pre_authorized_code(ctx, offer_id))
+    return oid4vci.credential_offer(
+        ctx.urls.base,
+        pre_authorized_code(ctx, offer_id),
+        record=row.learner_record_id is not None,
+    )
 
 
 @dataclass(frozen=True)
@@ -175,10 +208,11 @@ def spend_nonce(ctx: Context, nonce: object) -> None:
 
 @dataclass(frozen=True)
 class OfferPage:
-    """What the portfolio's "Add to a wallet" page shows for a new offer."""
+    """What the portfolio's "Add to a wallet" page shows for a new offer: what is offered (its
+    name) and the portfolio anchor to go back to."""
 
-    award_id: str
-    award_name: str
+    name: str
+    anchor: str
     offer_url: str
     lcw_url: str
     expires_at: datetime
@@ -192,10 +226,19 @@ def offer_for_page(ctx: Context, award_id: str) -> OfferPage:
         raise Conflict(
             "A revoked or expired badge cannot be added to a wallet.", code="award_inactive"
         )
-    offer = create_offer(ctx, award_id)
+    return _page(ctx, create_offer(ctx, award_id), award.name, f"wallet-{award.id}")
+
+
+def record_offer_for_page(ctx: Context) -> OfferPage:
+    """The educator's "Add my record to a wallet": a new offer of their own record (CLR 2.0)."""
+    offer = create_record_offer(ctx, earners.own_earner(ctx).id)
+    return _page(ctx, offer, "My learner record", "learner-record")
+
+
+def _page(ctx: Context, offer: Offer, name: str, anchor: str) -> OfferPage:
     return OfferPage(
-        award_id=award.id,
-        award_name=award.name,
+        name=name,
+        anchor=anchor,
         offer_url=oid4vci.offer_url(ctx.urls.base, offer.id),
         lcw_url=vcapi.lcw_request_link(ctx.urls.base, offer.exchange_token),
         expires_at=offer.expires_at,
