@@ -51,8 +51,32 @@ def upgrade(
     with _migration_lock(database, lock_dir), database.engine.connect() as connection:
         if _at_head(connection) and revision == "head":
             return
-        command.upgrade(alembic_config(connection, base_url, secret_key), revision)
-        connection.commit()
+        connection.commit()  # end the read above: SQLite's foreign_keys pragma needs no transaction
+        with _sqlite_foreign_keys_off(connection):
+            command.upgrade(alembic_config(connection, base_url, secret_key), revision)
+            connection.commit()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite changes a column by rebuilding its table (Alembic's batch mode), and dropping a
+    table that others refer to (0017 rebuilds ``wallet_offers``) fails while foreign keys are
+    enforced. The pragma only takes effect outside a transaction, so it is set on the driver's
+    connection between transactions; every reference is checked before it is turned back on."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.dbapi_connection
+    if driver is None:
+        raise RuntimeError("The SQLite connection is closed.")
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"Migration left references that point nowhere: {broken[:5]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revision(database: Database) -> str | None:
