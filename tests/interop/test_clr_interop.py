@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import BASE_URL
 from tests.unit.test_verify_clr_vectors import SIGNED, VectorIssuers
 from tests.vendored import clr_file
+from tests.wallets.oid4vci_client import Holder, Wallet
 
 pytestmark = pytest.mark.interop
 
@@ -44,6 +45,37 @@ def test_digital_bazaar_verifies_the_record_and_rejects_tampering(
     assert good["verified"] is True, good["errors"]
     assert good["refused"] == []
     assert good["proofs"][0]["verificationMethod"] == record["proof"][0]["verificationMethod"]
+    assert bad["verified"] is False
+
+
+@pytest.fixture
+def wallet_copy(api, district, client) -> dict[str, Any]:
+    """The record of an educator with two awards, received by an OpenID4VCI wallet (did:key)."""
+    issuer_id, admin = district
+    first = api.approved_program(admin, issuer_id, name="PL Foundations")
+    second = api.approved_program(admin, issuer_id, name="Assessment", prerequisites=[first])
+    earner_id = api.earner(admin, email="lin@school.example.org")
+    for program_id in (first, second):
+        enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id, earner_id)
+        api.complete(admin, enrollment_id)
+    offer = api.ok("POST", f"/earners/{earner_id}/clr/wallet-offers", api.ptsb, status=201)
+    holder = Holder.did_key_ed25519()
+    response = Wallet(client, BASE_URL).claim(offer["offer_url"], holder, "ldp_vc")
+    assert response.status_code == 200, response.get_json()
+    credential = response.get_json()["credentials"][0]["credential"]
+    assert credential["credentialSubject"]["id"] == holder.did
+    return credential
+
+
+def test_digital_bazaar_verifies_the_record_copy_a_wallet_received(
+    node_vc, contexts_dir, wallet_copy, live_server
+):
+    tampered = copy.deepcopy(wallet_copy)
+    tampered["credentialSubject"]["id"] = Holder.did_key_ed25519().did
+    good, bad = node_vc.verify_vc_many(
+        [wallet_copy, tampered], contexts_dir, origins=live_server.origins(BASE_URL)
+    )
+    assert good["verified"] is True, good["errors"]
     assert bad["verified"] is False
 
 
