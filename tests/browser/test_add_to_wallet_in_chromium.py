@@ -48,3 +48,24 @@ def test_the_educator_adds_a_badge_to_a_wallet_by_its_qr_code(browser, axe, site
     credential = response.get_json()["credentials"][0]["credential"]
     assert credential["credentialSubject"]["id"] == holder.did
     assert credential["id"].startswith(f"{site.url}/ob3/credentials/{award_id}/copies/")
+
+
+def test_the_educator_adds_the_learner_record_to_a_wallet(browser, axe, site, earned):
+    from selenium.webdriver.common.by import By
+
+    zxingcpp = require_module("zxingcpp", "zxing-cpp is in the dev extra")
+    sign_in_in_browser(browser, site, earned)
+    browser.find_element(By.CSS_SELECTOR, "form#wallet-record button[type=submit]").click()
+    wait_for(lambda: urlsplit(browser.current_url).path == "/portfolio/record/wallet")
+    check_page(browser, axe, "wallet-3-record-offer")
+    assert "expires in 10 minutes" in browser.find_element(By.ID, "wallet-expiry").text
+
+    source = browser.find_element(By.ID, "wallet-offer-qr").get_attribute("src")
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(base64.b64decode(source.split(",")[1]))))
+    holder = Holder.did_key_ed25519()
+    response = Wallet(site.app.test_client(), site.url).claim(code.text, holder, "ldp_vc")
+    assert response.status_code == 200, response.get_json()
+    credential = response.get_json()["credentials"][0]["credential"]
+    assert credential["type"] == ["VerifiableCredential", "ClrCredential"]
+    assert credential["credentialSubject"]["id"] == holder.did
+    assert f"{site.url}/ob3/clr/" in credential["id"] and "/copies/" in credential["id"]
