@@ -136,6 +136,15 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, str]]]] = [
     ),
     (
         "POST",
+        "/earners/{earner1}/clr/wallet-offers",
+        None,
+        {
+            **same(WRONG_ROLE, ("admin_a", "reviewer_a", "admin_b", "reviewer_b")),
+            "earner2": OTHER_EARNER,
+        },
+    ),
+    (
+        "POST",
         "/programs/{second}/enrollments",
         {"earner_id": "{earner1}", "learning_method": "online"},
         EARNERS_OWN,
