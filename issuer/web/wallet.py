@@ -42,7 +42,8 @@ def add_to_wallet() -> Any:
 
 @blueprint.post(RECORD_OFFER_PATH)
 def add_record_to_wallet() -> Any:
-    """"Add my record to a wallet": a new offer of the educator's own learner record (CLR 2.0)."""
+    """The portfolio's "Add my record to a wallet": a new offer of the educator's own learner
+    record (CLR 2.0)."""
     csrf.protect()
     actor = signed_in_as(Role.EARNER, refusal="Only the educator adds their own record.")
     try:
