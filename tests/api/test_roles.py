@@ -3,15 +3,20 @@ role or their own issuer; a refused request changes no row."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
+from issuer.config import Settings
 from issuer.db import Base
 from tests.conftest import Api
+from tests.worlds import Seeded
 
 EARNER1_RECORD_EMAIL = "Grace.Hopper@School.Example.org"
 EARNER1_ACCOUNT_EMAIL = "grace.hopper@SCHOOL.example.ORG"
@@ -45,8 +50,11 @@ def _earner_account(api: Api, admin: str, email: str) -> str:
     return api.account("earner", token=admin, email=email)
 
 
-@pytest.fixture
-def scenario(api: Api, app: Flask) -> Scenario:
+World = tuple[dict[str, str], dict[str, Any]]
+
+
+def build_world(api: Api) -> World:
+    """The scenario's tokens and ids; built once per worker, each test gets a copy."""
     a, admin_a = api.issuer("Issuer A")
     b, admin_b = api.issuer("Issuer B")
     reviewers_a = api.reviewers(a, admin_a)
@@ -75,10 +83,8 @@ def scenario(api: Api, app: Flask) -> Scenario:
 
     # earner 3 (no account): passed, waiting for completion
     passed, earner3 = api.passed_enrollment(admin_a, a, program)
-    return Scenario(
-        api=api,
-        app=app,
-        tokens={
+    return (
+        {
             "ptsb": api.ptsb,
             "admin_a": admin_a,
             "admin_b": admin_b,
@@ -87,7 +93,7 @@ def scenario(api: Api, app: Flask) -> Scenario:
             "earner1": earner1_token,
             "earner2": earner2_token,
         },
-        ids={
+        {
             "a": a,
             "b": b,
             "program": program,
@@ -106,6 +112,28 @@ def scenario(api: Api, app: Flask) -> Scenario:
             "notice": notice,
         },
     )
+
+
+@pytest.fixture
+def world(seeded: Callable[[Callable[[Api], World]], Seeded[World]]) -> Seeded[World]:
+    return seeded(build_world)
+
+
+@pytest.fixture
+def settings(world: Seeded[World]) -> Settings:
+    """This module's app runs on the test's copy of the world."""
+    return world.settings
+
+
+@pytest.fixture
+def api(client: FlaskClient, runner: FlaskCliRunner, world: Seeded[World]) -> Api:
+    return Api(client, runner, ptsb=world.ptsb)
+
+
+@pytest.fixture
+def scenario(api: Api, app: Flask, world: Seeded[World]) -> Scenario:
+    tokens, ids = copy.deepcopy(world.value)
+    return Scenario(api=api, app=app, tokens=tokens, ids=ids)
 
 
 ISSUER = {"name": "New District", "url": "https://new.example.org", "email": "pd@new.example.org"}
