@@ -43,6 +43,19 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(MEMORY_FOLDER))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests (browser journeys, ``slow`` ones, then the independent implementations)
+    run first, so that under xdist no worker is left alone with a long one at the end; the
+    order is otherwise kept (a stable sort, the same on every worker)."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("browser") or item.get_closest_marker("slow"):
+            return 0
+        return 1 if item.get_closest_marker("interop") else 2
+
+    items.sort(key=weight)
+
+
 def postgres_url() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
     return _database_url(url) if url.startswith(("postgres://", "postgresql")) else None

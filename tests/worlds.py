@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from issuer import create_app
@@ -123,6 +124,29 @@ class Worlds:
                 for schema in schemas:
                     connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             engine.dispose()
+
+
+def world_fixtures(build: Callable[[Any], T]) -> tuple[Any, Any, Any]:
+    """The fixtures a module whose tests start from the world ``build(api)`` makes assigns:
+    ``seeded_world, settings, api = world_fixtures(build)``. ``seeded_world`` is the test's copy
+    (``Seeded``), ``settings`` override the conftest's so the app runs on the copy, and ``api``
+    uses the world's board token instead of creating another board account."""
+
+    @pytest.fixture
+    def seeded_world(seeded: Callable[[Callable[[Any], T]], Seeded[T]]) -> Seeded[T]:
+        return seeded(build)
+
+    @pytest.fixture
+    def settings(seeded_world: Seeded[T]) -> Settings:
+        return seeded_world.settings
+
+    @pytest.fixture
+    def api(client: Any, runner: Any, seeded_world: Seeded[T]) -> Any:
+        from tests.conftest import Api
+
+        return Api(client, runner, ptsb=seeded_world.ptsb)
+
+    return seeded_world, settings, api
 
 
 def _name(build: Callable[..., Any]) -> str:

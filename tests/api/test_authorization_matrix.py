@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from issuer.config import Settings
 from issuer.db import Base
 from tests.conftest import Api
-from tests.worlds import Seeded
+from tests.worlds import Seeded, world_fixtures
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 OUTSIDERS = ("admin_b", "reviewer_b", "earner2")  # B's staff; an earner who is not earner1
@@ -307,20 +304,7 @@ def build_world(api: Api) -> World:
     return tokens, ids
 
 
-@pytest.fixture
-def seeded_world(seeded: Callable[[Callable[[Api], World]], Seeded[World]]) -> Seeded[World]:
-    return seeded(build_world)
-
-
-@pytest.fixture
-def settings(seeded_world: Seeded[World]) -> Settings:
-    """This module's app runs on the test's copy of the world."""
-    return seeded_world.settings
-
-
-@pytest.fixture
-def api(client: FlaskClient, runner: FlaskCliRunner, seeded_world: Seeded[World]) -> Api:
-    return Api(client, runner, ptsb=seeded_world.ptsb)
+seeded_world, settings, api = world_fixtures(build_world)
 
 
 @pytest.fixture

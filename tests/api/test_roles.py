@@ -4,19 +4,16 @@ role or their own issuer; a refused request changes no row."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
-from issuer.config import Settings
 from issuer.db import Base
 from tests.conftest import Api
-from tests.worlds import Seeded
+from tests.worlds import Seeded, world_fixtures
 
 EARNER1_RECORD_EMAIL = "Grace.Hopper@School.Example.org"
 EARNER1_ACCOUNT_EMAIL = "grace.hopper@SCHOOL.example.ORG"
@@ -114,25 +111,12 @@ def build_world(api: Api) -> World:
     )
 
 
-@pytest.fixture
-def world(seeded: Callable[[Callable[[Api], World]], Seeded[World]]) -> Seeded[World]:
-    return seeded(build_world)
+seeded_world, settings, api = world_fixtures(build_world)
 
 
 @pytest.fixture
-def settings(world: Seeded[World]) -> Settings:
-    """This module's app runs on the test's copy of the world."""
-    return world.settings
-
-
-@pytest.fixture
-def api(client: FlaskClient, runner: FlaskCliRunner, world: Seeded[World]) -> Api:
-    return Api(client, runner, ptsb=world.ptsb)
-
-
-@pytest.fixture
-def scenario(api: Api, app: Flask, world: Seeded[World]) -> Scenario:
-    tokens, ids = copy.deepcopy(world.value)
+def scenario(api: Api, app: Flask, seeded_world: Seeded[World]) -> Scenario:
+    tokens, ids = copy.deepcopy(seeded_world.value)
     return Scenario(api=api, app=app, tokens=tokens, ids=ids)
 
 
