@@ -163,11 +163,14 @@ class StaticTree:
 
     def linked_paths(self) -> Iterator[tuple[str, str]]:
         """Every (path, object name) the tree serves."""
-        for folder, _dirs, files in os.walk(self.paths):
-            if LINK in files:
-                link = Path(folder) / LINK
-                path = "/" + link.parent.relative_to(self.paths).as_posix()
-                yield path, os.path.basename(os.readlink(link))
+        for folder, dirs, files in os.walk(self.paths):
+            if LINK in dirs:  # a link to a folder is listed among the folders (not followed)
+                dirs.remove(LINK)
+            elif LINK not in files:
+                continue
+            link = Path(folder) / LINK
+            path = "/" + link.parent.relative_to(self.paths).as_posix()
+            yield path, os.path.basename(os.readlink(link))
 
     def collect_garbage(self, grace_seconds: float = OBJECT_GRACE_SECONDS) -> int:
         """Remove objects no link names that are older than ``grace_seconds`` (a request that
