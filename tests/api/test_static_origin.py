@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import pwd
 import shutil
 import socket
@@ -203,6 +204,19 @@ def test_nginx_answers_every_public_url_with_the_apps_bytes_and_headers(
             assert from_nginx[0] == from_app[0] == 200, (path, accept)
             assert from_nginx[2] == from_app[2], (path, accept)
             assert document_headers(from_nginx[1]) == document_headers(from_app[1]), (path, accept)
+            assert re.fullmatch(r"[0-9a-f]{32}", from_nginx[1]["x-request-id"])
+
+
+def test_a_browser_asking_for_an_image_gets_it_from_the_tree(app, award, origin, app_server):
+    images = [p for p in public_paths(app) if p.endswith((".png", ".svg"))]
+    assert images
+    for path in images:
+        app_server.seen.clear()
+        from_nginx = get(origin.port, path, {"Accept": BROWSER})
+        assert app_server.seen == [], path
+        from_app = get(app_server.port, path, {"Accept": BROWSER})
+        assert from_nginx[2] == from_app[2]
+        assert document_headers(from_nginx[1]) == document_headers(from_app[1]), path
 
 
 def test_a_browser_asking_for_a_json_document_is_sent_to_the_app(award, origin, app_server):
