@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import pwd
+import re
 import shutil
 import socket
 import subprocess
