@@ -13,7 +13,7 @@ from sqlalchemy import select
 from issuer import create_app
 from issuer.models import PublicationChange, PublishedDocument
 from issuer.public.static_origin import answer_headers
-from issuer.workflow.awards.static_export import Follower, StaticTree, export_tree
+from issuer.workflow.awards.static_export import Follower, StaticTree, export_tree, follow
 
 ORIGIN = "https://badges.test"
 
@@ -199,3 +199,17 @@ def test_an_object_no_link_names_is_collected_only_after_the_grace(
     tree.collect_garbage(grace_seconds=60)
 
     assert not old.exists() and (tree.link(path) / "body").exists()
+
+
+def test_follow_polls_until_told_to_stop_and_prunes_old_feed_rows(db, award, tmp_path):
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    with db.transaction() as session:
+        session.add(PublicationChange(paths="/ob2/old", recorded_at=old))
+    ticks = iter(range(0, 10_000, 700))
+    follower = Follower(db, tmp_path, headers, clock=lambda: float(next(ticks)))
+    polls = []
+
+    follow(follower, 1.0, stop=lambda: len(polls) >= 2, sleep=polls.append)
+
+    assert StaticTree(tmp_path).current(path_of(award["ob2"]["assertion"])) is not None
+    assert "/ob2/old" not in set().union(*(paths for _seq, paths in feed(db)))

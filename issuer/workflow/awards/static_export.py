@@ -58,6 +58,7 @@ LINK = "@"
 # Headers nginx makes itself (ETag from the object's name, the length from the file).
 PER_BODY = {"etag", "content-length"}
 OBJECT_GRACE_SECONDS = 300.0  # an object no link names is removed only after this long
+FEED_KEPT = timedelta(days=7)  # feed rows older than this are pruned (a follower resyncs in full)
 
 
 def profile_of(answers: dict[str, Headers]) -> tuple[str, dict[str, Headers]]:
@@ -346,6 +347,8 @@ def follow(
         if follower.clock() - last_full >= collect_every:
             report = follower.start()
             last_full = follower.clock()
+            with follower.db.transaction() as session:
+                publication_log.prune_changes(session, FEED_KEPT)
         else:
             report = follower.poll()
         _log_report(report)
