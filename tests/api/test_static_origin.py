@@ -241,6 +241,20 @@ def test_a_conditional_get_with_the_current_etag_is_not_modified_with_the_apps_h
         assert from_nginx[1][name] == from_app[1][name], name
 
 
+def test_if_modified_since_is_ignored_as_the_app_ignores_it(award, origin, app_server):
+    path = award["ob2"]["assertion"].replace("https://badges.test", "")
+    future = {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    from_nginx, from_app = get(origin.port, path, future), get(app_server.port, path, future)
+    assert from_nginx[0] == from_app[0] == 200 and from_nginx[2] == from_app[2]
+
+
+def test_a_precondition_on_a_document_goes_to_the_app(award, origin, app_server):
+    path = award["ob2"]["assertion"].replace("https://badges.test", "")
+    status, _headers, _body = get(origin.port, path, {"If-Match": '"elsewhere"'})
+    assert path in app_server.seen
+    assert status == get(app_server.port, path, {"If-Match": '"elsewhere"'})[0]
+
+
 def test_a_path_not_in_the_tree_goes_to_the_app(origin, app_server):
     status, _headers, _body = get(origin.port, "/ob2/assertions/not-issued")
     assert status == 404 and "/ob2/assertions/not-issued" in app_server.seen
