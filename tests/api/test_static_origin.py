@@ -11,6 +11,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -307,6 +308,65 @@ def test_a_follower_shows_a_revocation_through_nginx_within_a_poll(
     after = get(origin.port, list_path)
     assert after[2] != before and after[2] == get(app_server.port, list_path)[2]
     assert after[1]["etag"] == get(app_server.port, list_path)[1]["etag"]
+
+
+def test_export_follow_shows_a_revocation_through_nginx_within_seconds(
+    settings, api, district, award, origin, app_server, tmp_path
+):
+    """The command an operator runs, as its own process beside nginx."""
+    _, admin = district
+    path = award["ob2"]["assertion"].replace("https://badges.test", "")
+    env = {
+        **os.environ,
+        "BASE_URL": settings.base_url,
+        "DATABASE_URL": settings.database_url,
+        "KEYS_DIR": str(settings.keys_dir),
+        "INSTANCE_DIR": str(settings.instance_dir),
+        "SECRET_KEY": settings.secret_key,
+    }
+    log = (tmp_path / "follow.log").open("wb")
+    follower = subprocess.Popen(  # noqa: S603 - this repository's own command
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "publish",
+            "export",
+            str(origin.tree),
+            "--follow",
+            "--interval",
+            "0.2",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        started = time.monotonic()
+        while b"full pass" not in (tmp_path / "follow.log").read_bytes():
+            assert follower.poll() is None, (tmp_path / "follow.log").read_text()
+            assert time.monotonic() - started < 30, (tmp_path / "follow.log").read_text()
+            time.sleep(0.1)
+        revoked = api.client.post(
+            f"/api/v1/awards/{award['id']}/revoke",
+            json={"reason": "Plagiarised evidence"},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        assert revoked.status_code == 200
+        revoked_at = time.monotonic()
+        while b'"revoked": true' not in get(origin.port, path)[2]:
+            assert follower.poll() is None, (tmp_path / "follow.log").read_text()
+            # a poll every 0.2 s: seconds at most, even on a loaded machine
+            assert time.monotonic() - revoked_at < 5, (tmp_path / "follow.log").read_text()
+            time.sleep(0.1)
+    finally:
+        follower.terminate()
+        follower.wait(timeout=10)
+        log.close()
+    assert get(origin.port, path)[2] == get(app_server.port, path)[2]
 
 
 def _status_list_path(credential: bytes) -> str:

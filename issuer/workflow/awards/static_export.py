@@ -340,7 +340,7 @@ def follow(
     """Poll every ``interval`` seconds until ``stop()``; a full pass (with garbage collection)
     every ``collect_every`` seconds catches anything the feed could not say (rows pruned)."""
     report = follower.start()
-    _log_report(report)
+    _log_full_pass(report)
     last_full = follower.clock()
     while not stop():
         sleep(interval)
@@ -349,9 +349,20 @@ def follow(
             last_full = follower.clock()
             with follower.db.transaction() as session:
                 publication_log.prune_changes(session, FEED_KEPT)
+            _log_full_pass(report)
         else:
-            report = follower.poll()
-        _log_report(report)
+            _log_report(follower.poll())
+
+
+def _log_full_pass(report: ExportReport) -> None:
+    log.info(
+        "export: full pass: %s written, %s unchanged, %s removed, %s left to the app",
+        report.written,
+        report.unchanged,
+        report.removed,
+        report.left_to_app,
+    )
+    _log_report(report)
 
 
 def _log_report(report: ExportReport) -> None:
