@@ -256,6 +256,14 @@ def test_a_precondition_on_a_document_goes_to_the_app(award, origin, app_server)
     assert status == get(app_server.port, path, {"If-Match": '"elsewhere"'})[0]
 
 
+def test_an_object_gone_under_a_link_is_answered_by_the_app(award, origin, app_server):
+    path = award["ob2"]["assertion"].replace("https://badges.test", "")
+    shutil.rmtree((origin.tree / "paths" / path.lstrip("/") / "@").resolve())
+    from_nginx = get(origin.port, path)
+    assert path in app_server.seen
+    assert from_nginx[0] == 200 and from_nginx[2] == get(app_server.port, path)[2]
+
+
 def test_a_path_not_in_the_tree_goes_to_the_app(origin, app_server):
     status, _headers, _body = get(origin.port, "/ob2/assertions/not-issued")
     assert status == 404 and "/ob2/assertions/not-issued" in app_server.seen

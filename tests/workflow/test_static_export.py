@@ -194,14 +194,16 @@ def test_an_object_no_link_names_is_collected_only_after_the_grace(
     tree = StaticTree(tmp_path)
     path = path_of(award["ob2"]["assertion"])
     old = tree.object_dir(tree.current(path))
+    long_ago = time.time() - 3600
+    os.utime(old, (long_ago, long_ago))  # written long ago
     revoke(app.test_client(), award, admin)
     export_tree(db, tmp_path, headers)
-    assert old.is_dir()  # a request that resolved the old link a moment ago still finds it
 
-    past = time.time() - 3600
-    os.utime(old, (past, past))
     tree.collect_garbage(grace_seconds=60)
+    assert old.is_dir()  # the grace counts from when the link stopped naming it
 
+    os.utime(old, (long_ago, long_ago))
+    tree.collect_garbage(grace_seconds=60)
     assert not old.exists() and (tree.link(path) / "body").exists()
 
 

@@ -23,6 +23,7 @@ app (nginx finds no link and passes the request on).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -57,6 +58,12 @@ HASH_ETAG = re.compile(r'^"([0-9a-f]{32})"$')
 LINK = "@"
 # Headers nginx makes itself (ETag from the object's name, the length from the file).
 PER_BODY = {"etag", "content-length"}
+ROW = (  # what decides a path's object, without the body
+    PublishedDocument.path,
+    PublishedDocument.media_type,
+    PublishedDocument.etag,
+    PublishedDocument.award_id,
+)
 OBJECT_GRACE_SECONDS = 300.0  # an object no link names is removed only after this long
 FEED_KEPT = timedelta(days=7)  # feed rows older than this are pruned (a follower resyncs in full)
 
@@ -133,7 +140,8 @@ class StaticTree:
     def write_object(self, name: str, body: bytes, answers: dict[str, Headers]) -> None:
         target = self.object_dir(name)
         if target.is_dir():
-            return  # same bytes, same headers: already there
+            _touch(target)  # same bytes, same headers: in use again (no collection now)
+            return
         target.parent.mkdir(exist_ok=True)
         temporary = target.parent / f".tmp-{uuid.uuid4().hex}"
         temporary.mkdir()
@@ -153,14 +161,23 @@ class StaticTree:
         target = os.path.relpath(self.object_dir(name), link.parent)
         temporary = link.parent / f".{LINK}-{uuid.uuid4().hex}"
         os.symlink(target, temporary)
+        previous = self.current(path)
         os.replace(temporary, link)
+        self._released(previous)
 
     def remove(self, path: str) -> bool:
+        previous = self.current(path)
         try:
             self.link(path).unlink()
         except FileNotFoundError:
             return False
+        self._released(previous)
         return True
+
+    def _released(self, name: str | None) -> None:
+        """An object a link stopped naming: its grace before collection starts now."""
+        if name is not None and self.object_dir(name).is_dir():
+            _touch(self.object_dir(name))
 
     def linked_paths(self) -> Iterator[tuple[str, str]]:
         """Every (path, object name) the tree serves."""
@@ -186,6 +203,11 @@ class StaticTree:
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
         return removed
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.utime(path)
 
 
 def _write_file_atomically(target: Path, data: bytes) -> None:
@@ -220,14 +242,21 @@ class Exporter:
                 report.left_to_app += 1
             return report
         name, profile, answers = self._name(row)
-        if self.tree.current(path) == name:
+        if self.tree.current(path) == name and self.tree.object_dir(name).is_dir():
             report.unchanged += 1
             return report
-        body = session.scalar(select(PublishedDocument.body).where(PublishedDocument.path == path))
-        if body is None or not exportable(path, row[2], body):
+        # The bytes with their row as it is now (it may have changed since ``row`` was read).
+        current = session.execute(
+            select(*ROW, PublishedDocument.body).where(PublishedDocument.path == path)
+        ).one_or_none()
+        if current is None:
+            return self.sync_path(session, None, path)
+        row, body = tuple(current[:4]), current[4]  # type: ignore[assignment]
+        if not exportable(path, row[2], body):
             self.tree.remove(path)
             report.left_to_app += 1
             return report
+        name, profile, answers = self._name(row)  # type: ignore[arg-type]
         if profile not in self._profiles:
             self.tree.write_profile(profile, answers)
             self._profiles.add(profile)
@@ -241,13 +270,7 @@ class Exporter:
         """Every published document, and no path the database no longer holds."""
         report = ExportReport()
         held: set[str] = set()
-        columns = (
-            PublishedDocument.path,
-            PublishedDocument.media_type,
-            PublishedDocument.etag,
-            PublishedDocument.award_id,
-        )
-        for row in session.execute(select(*columns).order_by(PublishedDocument.path)):
+        for row in session.execute(select(*ROW).order_by(PublishedDocument.path)):
             held.add(row[0])
             report.add(self.sync_path(session, tuple(row), row[0]))  # type: ignore[arg-type]
         for path, _name in list(self.tree.linked_paths()):
@@ -257,15 +280,9 @@ class Exporter:
 
     def sync_paths(self, session: Session, paths: set[str]) -> ExportReport:
         report = ExportReport()
-        columns = (
-            PublishedDocument.path,
-            PublishedDocument.media_type,
-            PublishedDocument.etag,
-            PublishedDocument.award_id,
-        )
         found = {
             row[0]: tuple(row)
-            for row in session.execute(select(*columns).where(PublishedDocument.path.in_(paths)))
+            for row in session.execute(select(*ROW).where(PublishedDocument.path.in_(paths)))
         }
         for path in sorted(paths):
             report.add(self.sync_path(session, found.get(path), path))  # type: ignore[arg-type]
