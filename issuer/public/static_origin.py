@@ -43,7 +43,16 @@ ACCEPT_CANDIDATES = (
 )
 ANSWER_CLASSES = {"application/ld+json": "ld", "application/json": "json"}
 # Media types a configuration rendered before any export already answers for.
-KNOWN_MEDIA_TYPES = (*JSON_TYPES, "image/png", "image/svg+xml", "image/jpeg", "image/gif")
+KNOWN_MEDIA_TYPES = (
+    *JSON_TYPES,
+    "application/jose",  # OB 2.0 signed assertions
+    "application/jwt",  # OB 3.0 VC-JWTs
+    "application/jwk+json",  # OB 3.0 keys as JWK
+    "image/png",
+    "image/svg+xml",
+    "image/jpeg",
+    "image/gif",
+)
 TEMPLATE = "static_origin.conf"
 UNSAFE_VALUE = re.compile(r'[$"\\\r\n]')  # what a quoted nginx string cannot hold as is
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from issuer import create_app
 from issuer.models import PublicationChange, PublishedDocument
-from issuer.public.static_origin import answer_headers
+from issuer.public.static_origin import answer_headers, standard_profiles, tree_profiles
 from issuer.workflow.awards.static_export import Follower, StaticTree, export_tree, follow
 
 ORIGIN = "https://badges.test"
@@ -219,3 +219,11 @@ def test_follow_polls_until_told_to_stop_and_prunes_old_feed_rows(db, award, tmp
 
     assert StaticTree(tmp_path).current(path_of(award["ob2"]["assertion"])) is not None
     assert "/ob2/old" not in set().union(*(paths for _seq, paths in feed(db)))
+
+
+def test_a_configuration_rendered_before_any_export_knows_every_profile_it_writes(
+    db, award, tmp_path
+):
+    report = export_tree(db, tmp_path, headers)
+    assert report.new_profiles
+    assert set(tree_profiles(tmp_path)) <= set(standard_profiles(https=True))
