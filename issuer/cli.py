@@ -1,12 +1,15 @@
-"""Command-line adapters: `flask --app wsgi accounts|db|keys|webhooks|mail|wallets|demo` (and
-`outbox run`)."""
+"""Command-line adapters: `flask --app wsgi accounts|db|keys|webhooks|mail|wallets|publish|demo`
+(and `outbox run`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import click
@@ -18,9 +21,16 @@ from issuer.domain.actors import SYSTEM
 from issuer.domain.mail import MailState
 from issuer.domain.states import Role
 from issuer.errors import IssuerError
+from issuer.public.static_origin import (
+    answer_headers,
+    render_nginx_config,
+    standard_profiles,
+    tree_profiles,
+)
 from issuer.runtime import Services
 from issuer.workflow.accounts import accounts
-from issuer.workflow.awards import keys
+from issuer.workflow.awards import keys, static_export
+from issuer.workflow.awards.public_reads import StoredDocument
 from issuer.workflow.context import Context
 from issuer.workflow.integrations.webhooks import BUILT_IN
 from issuer.workflow.operations.readiness import active_key_problems
@@ -433,8 +443,66 @@ def evidence_sweep(hours: float) -> None:
 
 
 def init_app(app: Flask) -> None:
-    groups = (accounts_cli, db_cli, keys_cli, webhooks_cli, outbox_cli, mail_cli, wallets_cli)
+    groups = (
+        accounts_cli,
+        db_cli,
+        keys_cli,
+        webhooks_cli,
+        outbox_cli,
+        mail_cli,
+        wallets_cli,
+        publish_cli,
+    )
     for group in groups:
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(evidence_sweep)
+
+
+publish_cli = AppGroup(
+    "publish", help="The static origin: public documents exported for nginx, a CDN or a bucket."
+)
+
+
+def _answer_headers() -> Callable[[StoredDocument], dict[str, list[tuple[str, str]]]]:
+    https = _services().settings.base_url.startswith("https://")
+    return lambda document: answer_headers(document, https=https)
+
+
+@publish_cli.command("export")
+@click.argument("root", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--follow", is_flag=True, help="Keep the tree current from the change feed.")
+@click.option(
+    "--interval", type=float, default=1.0, show_default=True, help="Seconds between feed polls."
+)
+def publish_export(root: Path, follow: bool, interval: float) -> None:
+    """Write every public document into ROOT (only what changed); with --follow, keep it so."""
+    svc = _services()
+    if not follow:
+        report = static_export.export_tree(svc.db, root, _answer_headers())
+        click.echo(json.dumps(dataclasses.asdict(report)))
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    follower = static_export.Follower(svc.db, root, _answer_headers())
+    click.echo(f"following the publication feed into {root} every {interval}s", err=True)
+    static_export.follow(follower, interval, stop=lambda: False)
+
+
+@publish_cli.command("nginx-config")
+@click.option(
+    "--root",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The exported tree.",
+)
+@click.option("--app-upstream", default="127.0.0.1:8000", show_default=True)
+@click.option("--listen", default="80", show_default=True, help="nginx's listen parameters.")
+@click.option("--server-name", default="_", show_default=True)
+def publish_nginx_config(root: Path, app_upstream: str, listen: str, server_name: str) -> None:
+    """Print the nginx configuration (an http-block include) serving ROOT as the app would."""
+    https = _services().settings.base_url.startswith("https://")
+    profiles = {**standard_profiles(https=https), **tree_profiles(root)}
+    click.echo(
+        render_nginx_config(root, app_upstream, profiles, listen=listen, server_name=server_name),
+        nl=False,
+    )

@@ -15,6 +15,7 @@ from issuer.domain.webhooks import RetryPolicy
 from issuer.evidence import EvidenceStore, UploadLimits
 from issuer.workflow.awards.keyring import KeyRing
 from issuer.workflow.awards.public_reads import PublicReads
+from issuer.workflow.awards.publication_log import record_publication_changes
 from issuer.workflow.awards.publish_ob2 import OpenBadges2
 from issuer.workflow.awards.publish_ob3 import OpenBadges3
 from issuer.workflow.context import Context
@@ -42,6 +43,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings) -> Services:
         db = Database(settings.database_url)
+        record_publication_changes(db)
         return cls(
             settings=settings,
             db=db,

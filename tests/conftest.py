@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,38 @@ from issuer.config import Settings, _database_url
 from issuer.db import Base, Database
 from issuer.migrations import upgrade
 from issuer.models import Account
+from issuer.signing import keys as keyfiles
 from issuer.signing.keys import KeyKind, KeyPair, generate_key
 from issuer.workflow.accounts import accounts
 from issuer.workflow.awards import keyring
+from tests.worlds import Seeded, T, Worlds, settings_in
 
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 BASE_URL = "https://badges.test"
+MEMORY_FOLDER = Path("/dev/shm")  # noqa: S108 - tmpfs on Linux
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Test folders, with their SQLite databases, live in memory where the machine has a tmpfs:
+    each commit's fsync cost milliseconds on disk, and a test commits dozens of times."""
+    memory = MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK | os.X_OK)
+    if memory and not config.option.basetemp:
+        os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", str(MEMORY_FOLDER))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests (browser journeys, ``slow`` ones, then the independent implementations)
+    run first, so that under xdist no worker is left alone with a long one at the end; the
+    order is otherwise kept (a stable sort, the same on every worker)."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("browser") or item.get_closest_marker("slow"):
+            return 0
+        return 1 if item.get_closest_marker("interop") else 2
+
+    items.sort(key=weight)
 
 
 def postgres_url() -> str | None:
@@ -43,9 +67,30 @@ def key_pool() -> dict[KeyKind, list[KeyPair]]:
     return {kind: [generate_key(kind) for _ in range(6)] for kind in KeyKind}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def parsed_keys() -> Iterator[None]:
+    """Each private key file's bytes are parsed once per run: parsing an RSA key checks it and
+    costs tens of milliseconds, and every app start opens each active key. Bytes that do not
+    parse are parsed (and refused) again each time; nothing but the parse is skipped."""
+    parse = keyfiles._parse_private_pem
+    parsed: dict[tuple[bytes, bytes | None], Any] = {}
+
+    def parse_once(data: bytes, passphrase: bytes | None, path: Path) -> Any:
+        if (data, passphrase) not in parsed:
+            parsed[data, passphrase] = parse(data, passphrase, path)
+        return parsed[data, passphrase]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keyfiles, "_parse_private_pem", parse_once)
+        yield
+
+
 @pytest.fixture(autouse=True)
-def pooled_keys(monkeypatch: pytest.MonkeyPatch, key_pool: dict[KeyKind, list[KeyPair]]) -> None:
-    """Issuers get keys from the pool, in turn, so every key in one test is distinct."""
+def pooled_keys(
+    monkeypatch: pytest.MonkeyPatch, key_pool: dict[KeyKind, list[KeyPair]]
+) -> dict[KeyKind, int]:
+    """Issuers get keys from the pool, in turn, so every key in one test is distinct; the
+    counters (keys taken so far, by kind) are returned."""
     counters = dict.fromkeys(KeyKind, 0)
 
     def take(kind: KeyKind | str) -> KeyPair:
@@ -55,6 +100,7 @@ def pooled_keys(monkeypatch: pytest.MonkeyPatch, key_pool: dict[KeyKind, list[Ke
         return pool[(counters[kind] - 1) % len(pool)]
 
     monkeypatch.setattr(keyring, "generate_key", take)
+    return counters
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +153,7 @@ def _drop_database(url: str) -> None:
     _admin_execute(f"{base}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _empty_postgres(url: str) -> None:
+def empty_postgres(url: str) -> None:
     """Empty every table and restart the id sequences before a test.
 
     DELETE with triggers off (``session_replication_role = replica``: no foreign-key checks,
@@ -130,18 +176,36 @@ def _empty_postgres(url: str) -> None:
 @pytest.fixture
 def settings(tmp_path: Path, sqlite_template: Path, postgres_ready: str | None) -> Settings:
     if postgres_ready:
-        _empty_postgres(postgres_ready)
+        empty_postgres(postgres_ready)
         database_url = postgres_ready
     else:
         shutil.copy(sqlite_template, tmp_path / "issuer.sqlite3")
         database_url = f"sqlite:///{tmp_path / 'issuer.sqlite3'}"
-    return Settings(
-        base_url=BASE_URL,
-        database_url=database_url,
-        keys_dir=tmp_path / "keys",
-        instance_dir=tmp_path / "instance",
-        secret_key="test-secret",  # noqa: S106
-    )
+    return settings_in(tmp_path, database_url)
+
+
+@pytest.fixture(scope="session")
+def worlds(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, postgres_ready: str | None
+) -> Iterator[Worlds]:
+    """Seeded worlds of this worker, each built once (tests/worlds.py)."""
+    built = Worlds(tmp_path_factory.mktemp("worlds"), sqlite_template, postgres_ready)
+    yield built
+    built.drop()
+
+
+@pytest.fixture
+def seeded(
+    worlds: Worlds, tmp_path: Path, pooled_keys: dict[KeyKind, int]
+) -> Callable[[Callable[[Api], T]], Seeded[T]]:
+    """``seeded(build)``: this test's own copy of the world ``build(api)`` makes, built once per
+    worker. A module then overrides ``settings`` with the copy's and ``api`` with
+    ``Api(client, runner, ptsb=copy.ptsb)`` (see tests/api/test_roles.py)."""
+
+    def restore(build: Callable[[Api], T]) -> Seeded[T]:
+        return worlds.restore(build, tmp_path / "world", pooled_keys)
+
+    return restore
 
 
 @pytest.fixture
@@ -164,14 +228,28 @@ def runner(app: Flask) -> FlaskCliRunner:
 class Api:
     """Scripts the workflow over HTTP exactly as SPEC §5 specifies; each call returns the response."""
 
-    def __init__(self, client: FlaskClient, runner: FlaskCliRunner) -> None:
+    def __init__(
+        self, client: FlaskClient, runner: FlaskCliRunner, ptsb: str | None = None
+    ) -> None:
+        """``ptsb``: the token of the board account the database already holds (a seeded
+        world's); without it the operator's CLI creates board@ptsb.test."""
         self.client = client
         self.runner = runner
-        result = runner.invoke(
-            args=["accounts", "create", "--role", "ptsb", "--email", "board@ptsb.test", "--json"]
-        )
-        assert result.exit_code == 0, result.output
-        self.ptsb = json.loads(result.output)["token"]
+        if ptsb is None:
+            result = runner.invoke(
+                args=[
+                    "accounts",
+                    "create",
+                    "--role",
+                    "ptsb",
+                    "--email",
+                    "board@ptsb.test",
+                    "--json",
+                ]
+            )
+            assert result.exit_code == 0, result.output
+            ptsb = json.loads(result.output)["token"]
+        self.ptsb = ptsb
 
     def call(self, method: str, path: str, token: str | None, body: Any = None, **kw: Any) -> Any:
         headers = dict(kw.pop("headers", {}))

@@ -34,13 +34,15 @@ def _execute(statement: str) -> None:
 
 
 @contextmanager
-def throwaway_database(prefix: str) -> Iterator[str]:
-    """A new empty database for the block, dropped after; its SQLAlchemy URL.
+def throwaway_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new database for the block, dropped after; its SQLAlchemy URL. Empty, or a copy of the
+    database named ``template`` (which nobody may be connected to meanwhile).
 
     An unreachable server skips a local run and fails under CI (.ci/run starts it)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
-        _execute(f'CREATE DATABASE "{name}"')
+        _execute(f'CREATE DATABASE "{name}"{copy}')
     except OperationalError as exc:
         require_tool(f"PostgreSQL is not reachable at {server_base()}: {exc.orig}")
     try:

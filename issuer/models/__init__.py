@@ -2,7 +2,7 @@
 
 from issuer.models.accounts import Account, LoginAttempt
 from issuer.models.audit import AuditEntry
-from issuer.models.awards import Award, PublishedDocument, StatusList
+from issuer.models.awards import Award, PublicationChange, PublishedDocument, StatusList
 from issuer.models.backpacks import BackpackConnection, BackpackRegistration
 from issuer.models.enrollments import (
     Earner,
@@ -56,6 +56,7 @@ __all__ = [
     "PriorTraining",
     "Program",
     "ProgramVersion",
+    "PublicationChange",
     "PublishedDocument",
     "ReceivedCredential",
     "Review",

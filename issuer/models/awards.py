@@ -102,3 +102,15 @@ class PublishedDocument(Base):
     award_id: Mapped[str | None] = mapped_column(ForeignKey("awards.id"), nullable=True, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class PublicationChange(Base):
+    """The paths one committed transaction published, replaced or removed, in commit order as
+    near as a sequence gives it: the feed ``publish export --follow`` reads on every machine."""
+
+    __tablename__ = "publication_changes"
+    __table_args__ = {"sqlite_autoincrement": True}  # a sequence number is never handed out twice
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    paths: Mapped[str] = mapped_column(Text)  # one path a line
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

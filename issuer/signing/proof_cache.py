@@ -82,6 +82,7 @@ class _DatasetTemplate:
     object) parts, each ``(kind, value, extra)`` as the constants above say."""
 
     quads: tuple[tuple[tuple[int, Any, Any], ...], ...]
+    may_repeat: tuple[bool, ...]  # whether leaves could make the quad equal to another one
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class TemplateCanonicalizer:
                 if any(part is None for part in parts[1:]) or (graph and parts[0] is None):
                     return None
                 quads.append(parts)
-        return _DatasetTemplate(quads=tuple(quads))
+        return _DatasetTemplate(quads=tuple(quads), may_repeat=_may_repeat(quads))
 
     def _from_expanded(self, expanded: Any) -> str:
         """Expanded JSON-LD -> dataset -> checks -> RDFC-1.0, as pyld's to_rdf does after expand."""
@@ -242,6 +243,47 @@ def _identity(term: Mapping[str, Any]) -> tuple[Any, ...]:
     return (term["type"], term["value"], term.get("datatype"), term.get("language"))
 
 
+def _may_repeat(quads: list[tuple[Any, ...]]) -> tuple[bool, ...]:
+    """For each quad, whether some document's leaves could make it equal to another quad of the
+    template (only those need comparing per document). Quads without leaves are distinct, as
+    pyld's node map made them."""
+    flags = [False] * len(quads)
+    by_predicate: dict[Any, list[int]] = {}  # predicates are constant IRIs: compare within one
+    for index, quad in enumerate(quads):
+        if quad[2][0] != _CONSTANT:
+            return (True,) * len(quads)
+        by_predicate.setdefault(quad[2][2], []).append(index)
+    for indexes in by_predicate.values():
+        for n, i in enumerate(indexes):
+            for j in indexes[n + 1 :]:
+                if all(_could_be_equal(a, b) for a, b in zip(quads[i], quads[j], strict=True)):
+                    flags[i] = flags[j] = True
+    return tuple(flags)
+
+
+def _could_be_equal(a: tuple[int, Any, Any] | None, b: tuple[int, Any, Any] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    if a[0] > b[0]:
+        a, b = b, a
+    kinds = (a[0], b[0])
+    if kinds in ((_CONSTANT, _CONSTANT), (_BLANK, _BLANK)):
+        return a[2] == b[2]
+    if _BLANK in kinds:
+        return False  # a leaf is an http(s) IRI or a literal, never a blank node
+    if kinds == (_CONSTANT, _IRI_LEAF):
+        return a[1]["type"] == "IRI"
+    if kinds == (_IRI_LEAF, _IRI_LEAF):
+        return True
+    if _IRI_LEAF in kinds:
+        return False  # an IRI against a literal
+    if kinds == (_CONSTANT, _STRING_LEAF):
+        return a[1]["type"] == "literal" and a[2][2:] == b[2][1:]
+    if kinds == (_STRING_LEAF, _STRING_LEAF):
+        return a[2][1:] == b[2][1:]
+    return kinds[0] != _CONSTANT or a[1]["type"] == "literal"  # a converted literal: any literal
+
+
 _CONVERT_OPTIONS = {"processingMode": "json-ld-1.1"}
 
 
@@ -250,7 +292,7 @@ def _dataset_of(template: _DatasetTemplate, leaves: list[Any]) -> dict[str, list
     duplicate quads dropped (as pyld's node map drops repeated values)."""
     graphs: dict[str, list[dict[str, Any]]] = {"@default": []}
     seen: set[tuple[Any, ...]] = set()
-    for quad in template.quads:
+    for quad, may_repeat in zip(template.quads, template.may_repeat, strict=True):
         terms: list[Any] = []
         key: list[Any] = []
         for part in quad:
@@ -281,10 +323,11 @@ def _dataset_of(template: _DatasetTemplate, leaves: list[Any]) -> dict[str, list
                 term = _CONVERTER._object_to_rdf(item, None, [], _CONVERT_OPTIONS)
                 terms.append(term)
                 key.append(_identity(term))
-        identity = tuple(key)
-        if identity in seen:
-            continue
-        seen.add(identity)
+        if may_repeat:
+            identity = tuple(key)
+            if identity in seen:
+                continue
+            seen.add(identity)
         graph, subject, predicate, obj = terms
         name = "@default" if graph is None else graph["value"]
         triple = {"subject": subject, "predicate": predicate, "object": obj}
@@ -300,19 +343,23 @@ def _shape(document: Any) -> tuple[Any, list[Any]]:
     leaves: list[Any] = []
 
     def walk(value: Any, literal: bool) -> Any:
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind is str or kind is int or kind is float:  # JSON's leaves, tested first (fast)
+            if literal:
+                return ("=", value)
+            leaves.append(value)
+            return kind.__name__
+        if kind is dict or isinstance(value, Mapping):
             return (
                 "{",
-                tuple(
-                    (k, walk(v, k in LITERAL_KEYS or k.startswith("@"))) for k, v in value.items()
-                ),
+                tuple([(k, walk(v, k in LITERAL_KEYS or k[:1] == "@")) for k, v in value.items()]),
             )
-        if isinstance(value, list):
-            return ("[", tuple(walk(item, literal) for item in value))
+        if kind is list or isinstance(value, list):
+            return ("[", tuple([walk(item, literal) for item in value]))
         if literal or value is None or isinstance(value, bool):
             return ("=", value)
         leaves.append(value)
-        return type(value).__name__
+        return kind.__name__
 
     return walk(document, False), leaves
 

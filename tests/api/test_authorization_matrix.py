@@ -6,6 +6,7 @@ app's url_map, so a call added to either without a row here fails."""
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from issuer.db import Base
 from tests.conftest import Api
+from tests.worlds import Seeded, world_fixtures
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 OUTSIDERS = ("admin_b", "reviewer_b", "earner2")  # B's staff; an earner who is not earner1
@@ -243,8 +245,12 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
     return value
 
 
-@pytest.fixture
-def world(api: Api, app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
+World = tuple[dict[str, str], dict[str, Any]]
+
+
+def build_world(api: Api) -> World:
+    """Issuers A and B and every kind of resource of A's; built once per worker, each test
+    gets a copy."""
     a, admin_a = api.issuer("Issuer A")
     b, admin_b = api.issuer("Issuer B")
     reviewers_a = api.reviewers(a, admin_a)
@@ -283,7 +289,7 @@ def world(api: Api, app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
         {"url": "https://pd.example.org/hook", "event_types": ["award.issued"]},
     )["id"]
     api.ok("POST", "/accounts", admin_a, {"role": "earner", "email": "bounced@a.example.org"})
-    _suppress(app, "bounced@a.example.org")
+    _suppress(api.client.application, "bounced@a.example.org")
     tokens = {
         "ptsb": api.ptsb,
         "admin_a": admin_a,
@@ -314,6 +320,14 @@ def world(api: Api, app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
         "bounced": "bounced@a.example.org",
     }
     return tokens, ids
+
+
+seeded_world, settings, api = world_fixtures(build_world)
+
+
+@pytest.fixture
+def world(seeded_world: Seeded[World]) -> World:
+    return copy.deepcopy(seeded_world.value)
 
 
 def _evidence_file(api: Api, admin: str, enrollment_id: int) -> int:

@@ -3,6 +3,7 @@ role or their own issuer; a refused request changes no row."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from issuer.db import Base
 from tests.conftest import Api
+from tests.worlds import Seeded, world_fixtures
 
 EARNER1_RECORD_EMAIL = "Grace.Hopper@School.Example.org"
 EARNER1_ACCOUNT_EMAIL = "grace.hopper@SCHOOL.example.ORG"
@@ -45,8 +47,11 @@ def _earner_account(api: Api, admin: str, email: str) -> str:
     return api.account("earner", token=admin, email=email)
 
 
-@pytest.fixture
-def scenario(api: Api, app: Flask) -> Scenario:
+World = tuple[dict[str, str], dict[str, Any]]
+
+
+def build_world(api: Api) -> World:
+    """The scenario's tokens and ids; built once per worker, each test gets a copy."""
     a, admin_a = api.issuer("Issuer A")
     b, admin_b = api.issuer("Issuer B")
     reviewers_a = api.reviewers(a, admin_a)
@@ -75,10 +80,8 @@ def scenario(api: Api, app: Flask) -> Scenario:
 
     # earner 3 (no account): passed, waiting for completion
     passed, earner3 = api.passed_enrollment(admin_a, a, program)
-    return Scenario(
-        api=api,
-        app=app,
-        tokens={
+    return (
+        {
             "ptsb": api.ptsb,
             "admin_a": admin_a,
             "admin_b": admin_b,
@@ -87,7 +90,7 @@ def scenario(api: Api, app: Flask) -> Scenario:
             "earner1": earner1_token,
             "earner2": earner2_token,
         },
-        ids={
+        {
             "a": a,
             "b": b,
             "program": program,
@@ -106,6 +109,15 @@ def scenario(api: Api, app: Flask) -> Scenario:
             "notice": notice,
         },
     )
+
+
+seeded_world, settings, api = world_fixtures(build_world)
+
+
+@pytest.fixture
+def scenario(api: Api, app: Flask, seeded_world: Seeded[World]) -> Scenario:
+    tokens, ids = copy.deepcopy(seeded_world.value)
+    return Scenario(api=api, app=app, tokens=tokens, ids=ids)
 
 
 ISSUER = {"name": "New District", "url": "https://new.example.org", "email": "pd@new.example.org"}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -14,6 +16,7 @@ from issuer import create_app
 from tests.browser.axe import AxeUnavailable, axe_source, blocking, describe, violations
 from tests.conftest import Api
 from tests.requirements import require_tool
+from tests.web.conftest import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -125,3 +128,79 @@ def phone_width(driver) -> None:
         "Emulation.setDeviceMetricsOverride",
         {"width": PHONE_WIDTH, "height": 812, "deviceScaleFactor": 2, "mobile": True},
     )
+
+
+# --- what a person does on a page: shared by every browser test --------------------------------
+
+
+def wait_for(predicate, timeout: float = 10.0):
+    """Ask ``predicate`` again every 0.1 s until it answers something true; that answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def page_path(browser) -> str:
+    return urlsplit(browser.current_url).path
+
+
+def main_text(browser) -> str:
+    """The page's main text; "" while the page is being replaced (wait_for then asks again)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return browser.find_element(By.TAG_NAME, "main").text
+    except (StaleElementReferenceException, NoSuchElementException):
+        return ""
+
+
+def type_into(browser, element_id: str, text: str, clear: bool = False) -> None:
+    from selenium.webdriver.common.by import By
+
+    element = browser.find_element(By.ID, element_id)
+    if clear:
+        element.clear()
+    element.send_keys(text)
+
+
+def click(browser, selector: str) -> None:
+    """Click the element ``selector`` finds, scrolled into view first."""
+    from selenium.webdriver.common.by import By
+
+    element = browser.find_element(By.CSS_SELECTOR, selector)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def nav(browser, label: str, path: str) -> None:
+    """Follow a link of the primary navigation, as a person does."""
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.CSS_SELECTOR, "nav").find_element(By.LINK_TEXT, label).click()
+    wait_for(lambda: page_path(browser) == path)
+
+
+def set_password(browser, link: str) -> None:
+    """Open a one-time password link and choose PASSWORD; the sign-in page follows."""
+    browser.get(link)
+    type_into(browser, "password", PASSWORD)
+    click(browser, "main form button[type=submit]")
+    wait_for(lambda: page_path(browser) == "/login")
+
+
+def sign_in(browser, email: str) -> None:
+    """On the sign-in page: the email and PASSWORD, then wait to leave the page."""
+    type_into(browser, "email", email)
+    type_into(browser, "password", PASSWORD)
+    click(browser, "main form button[type=submit]")
+    wait_for(lambda: page_path(browser) != "/login")
+
+
+def sign_out(browser) -> None:
+    click(browser, "form.sign-out button")
+    wait_for(lambda: page_path(browser) == "/")

@@ -9,10 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.conftest import PASSWORD
-
-from .conftest import check_page, phone_width
-from .test_pages_in_chromium import wait_for
+from .conftest import check_page, click, page_path, phone_width, set_password, sign_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -42,16 +39,6 @@ def district_programs(site):
     }
 
 
-def _click_submit(browser) -> None:
-    from selenium.webdriver.common.by import By
-
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-
-
-def _path(browser) -> str:
-    return urlsplit(browser.current_url).path
-
-
 def _latest_submission(world) -> int:
     api, admin = world["api"], world["admin"]
     [line] = api.ok("GET", f"/enrollments?earner_id={world['earner_id']}", admin)["items"]
@@ -65,14 +52,9 @@ def test_an_educator_finds_enrols_submits_resubmits_and_earns_through_pages_only
 
     world = district_programs
     # Set a password from the invitation link, then sign in.
-    browser.get(world["setup_url"])
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    _click_submit(browser)
-    wait_for(lambda: _path(browser) == "/login")
-    browser.find_element(By.ID, "email").send_keys(EMAIL)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    _click_submit(browser)
-    wait_for(lambda: _path(browser) == "/portfolio")
+    set_password(browser, world["setup_url"])
+    sign_in(browser, EMAIL)
+    wait_for(lambda: page_path(browser) == "/portfolio")
 
     # Find Peer Coaching in the catalog and open its specification sheet.
     browser.get(f"{site.url}/programs")
@@ -81,19 +63,19 @@ def test_an_educator_finds_enrols_submits_resubmits_and_earns_through_pages_only
     wait_for(lambda: "q=Coaching" in browser.current_url)
     check_page(browser, axe, "journey-1-catalog")
     browser.find_element(By.LINK_TEXT, "Peer Coaching").click()
-    wait_for(lambda: _path(browser) == f"/programs/{world['coaching']}")
+    wait_for(lambda: page_path(browser) == f"/programs/{world['coaching']}")
     check_page(browser, axe, "journey-2-spec-sheet")
 
     # Enrolling is refused with the prerequisite named and linked.
-    _click_submit(browser)
+    click(browser, "main form button[type=submit]")
     wait_for(lambda: "PL Foundations" in browser.find_element(By.TAG_NAME, "main").text)
     check_page(browser, axe, "journey-3-prerequisite-first")
     browser.find_element(By.CSS_SELECTOR, "main").find_element(
         By.LINK_TEXT, "PL Foundations"
     ).click()
-    wait_for(lambda: _path(browser) == f"/programs/{world['foundations']}")
-    _click_submit(browser)
-    wait_for(lambda: _path(browser).startswith("/learning/enrollments/"))
+    wait_for(lambda: page_path(browser) == f"/programs/{world['foundations']}")
+    click(browser, "main form button[type=submit]")
+    wait_for(lambda: page_path(browser).startswith("/learning/enrollments/"))
     enrollment_page = browser.current_url
     check_page(browser, axe, "journey-4-enrolled")
 

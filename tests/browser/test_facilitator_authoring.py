@@ -6,14 +6,20 @@ approval. Then the pages at 375 px."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.conftest import PASSWORD
-
-from .conftest import check_page, phone_width
-from .test_pages_in_chromium import wait_for
+from .conftest import (
+    check_page,
+    click,
+    main_text,
+    page_path,
+    phone_width,
+    set_password,
+    sign_in,
+    type_into,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -36,38 +42,6 @@ def district(site):
     }
 
 
-def _path(browser) -> str:
-    return urlsplit(browser.current_url).path
-
-
-def _main(browser) -> str:
-    """The page's main text; "" while the page is being replaced (wait_for then asks again)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-
-    try:
-        return browser.find_element(By.TAG_NAME, "main").text
-    except (StaleElementReferenceException, NoSuchElementException):
-        return ""
-
-
-def _type(browser, element_id: str, text: str, clear: bool = False) -> None:
-    from selenium.webdriver.common.by import By
-
-    element = browser.find_element(By.ID, element_id)
-    if clear:
-        element.clear()
-    element.send_keys(text)
-
-
-def _click(browser, selector: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    element = browser.find_element(By.CSS_SELECTOR, selector)
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-
-
 def test_a_facilitator_creates_previews_and_submits_a_program_through_pages_only(
     browser, axe, site, district
 ):
@@ -75,62 +49,61 @@ def test_a_facilitator_creates_previews_and_submits_a_program_through_pages_only
 
     api = district["api"]
     # Set a password from the invitation link, then sign in.
-    browser.get(district["setup_url"])
-    _type(browser, "password", PASSWORD)
-    _click(browser, "main form button[type=submit]")
-    wait_for(lambda: _path(browser) == "/login")
-    _type(browser, "email", EMAIL)
-    _type(browser, "password", PASSWORD)
-    _click(browser, "main form button[type=submit]")
-    wait_for(lambda: _path(browser) == "/")
+    set_password(browser, district["setup_url"])
+    sign_in(browser, EMAIL)
+    wait_for(lambda: page_path(browser) == "/")
 
     # "Our programs" in the navigation; PL Foundations is approved; "New program".
     browser.find_element(By.LINK_TEXT, "Our programs").click()
-    wait_for(lambda: _path(browser) == "/console/programs")
-    assert "PL Foundations" in _main(browser) and "Approved" in _main(browser)
+    wait_for(lambda: page_path(browser) == "/console/programs")
+    assert "PL Foundations" in main_text(browser) and "Approved" in main_text(browser)
     check_page(browser, axe, "authoring-1-our-programs")
     browser.find_element(By.LINK_TEXT, "New program").click()
-    wait_for(lambda: _path(browser) == "/console/programs/new")
+    wait_for(lambda: page_path(browser) == "/console/programs/new")
     check_page(browser, axe, "authoring-2-new-program")
 
     # The whole form: text, methods with their next steps, an image, an alignment, the rubric.
-    _type(browser, "name", "Peer Coaching")
-    _type(browser, "description", "Coaches a colleague through a cycle of observation.")
-    _type(browser, "criteria", "A coaching log and a reflection scored 3 or higher.")
-    _type(browser, "competencies", "Observes without judging\nGives specific feedback")
-    _type(browser, "estimated_hours", "ten")  # refused: not a number
-    _click(browser, "label[for=method-online]")
-    _click(browser, "label[for=method-face_to_face]")
-    _type(browser, "next_steps-online", "Open https://learn.example.org with the code PC-2026.")
-    _type(browser, "next_steps-face_to_face", "Meet your coach on Tuesdays in room 12.")
+    type_into(browser, "name", "Peer Coaching")
+    type_into(browser, "description", "Coaches a colleague through a cycle of observation.")
+    type_into(browser, "criteria", "A coaching log and a reflection scored 3 or higher.")
+    type_into(browser, "competencies", "Observes without judging\nGives specific feedback")
+    type_into(browser, "estimated_hours", "ten")  # refused: not a number
+    click(browser, "label[for=method-online]")
+    click(browser, "label[for=method-face_to_face]")
+    type_into(browser, "next_steps-online", "Open https://learn.example.org with the code PC-2026.")
+    type_into(browser, "next_steps-face_to_face", "Meet your coach on Tuesdays in room 12.")
     browser.find_element(By.ID, "image").send_keys(str(IMAGES / "badge.png"))
-    _type(browser, "alignment-0-target_name", "Coaching Standard 1")
-    _type(browser, "alignment-0-target_url", "https://standards.example.org/coaching/1")
-    _click(browser, f"label[for=prerequisite-{district['foundations']}]")
-    _type(browser, "rubric-3", "The log shows three full cycles with feedback.", clear=True)
-    _type(browser, "rubric-4", "The cycles changed the colleague's practice.", clear=True)
-    _click(browser, "button[value=save]:not([hidden])")
+    type_into(browser, "alignment-0-target_name", "Coaching Standard 1")
+    type_into(browser, "alignment-0-target_url", "https://standards.example.org/coaching/1")
+    click(browser, f"label[for=prerequisite-{district['foundations']}]")
+    type_into(browser, "rubric-3", "The log shows three full cycles with feedback.", clear=True)
+    type_into(browser, "rubric-4", "The cycles changed the colleague's practice.", clear=True)
+    click(browser, "button[value=save]:not([hidden])")
 
     # Refused: the error summary names the field; every value is kept, the image too.
-    wait_for(lambda: "There is a problem" in _main(browser))
+    wait_for(lambda: "There is a problem" in main_text(browser))
     error = browser.find_element(By.ID, "estimated_hours-error").text
     assert "number" in error
     assert browser.find_element(By.ID, "name").get_attribute("value") == "Peer Coaching"
     assert "PC-2026" in browser.find_element(By.ID, "next_steps-online").get_attribute("value")
     assert browser.find_element(By.ID, "method-online").is_selected()
-    assert "The image you chose is kept." in _main(browser)
+    assert "The image you chose is kept." in main_text(browser)
     check_page(browser, axe, "authoring-3-refused-field")
-    _type(browser, "estimated_hours", "10", clear=True)
-    _click(browser, "button[value=save]:not([hidden])")
-    wait_for(lambda: _path(browser).startswith("/console/programs/") and "Draft" in _main(browser))
-    program_id = int(_path(browser).rsplit("/", 1)[1])
-    assert "saved as a draft" in _main(browser)
+    type_into(browser, "estimated_hours", "10", clear=True)
+    click(browser, "button[value=save]:not([hidden])")
+    wait_for(
+        lambda: (
+            page_path(browser).startswith("/console/programs/") and "Draft" in main_text(browser)
+        )
+    )
+    program_id = int(page_path(browser).rsplit("/", 1)[1])
+    assert "saved as a draft" in main_text(browser)
     check_page(browser, axe, "authoring-4-program-draft")
 
     # The preview: the spec sheet of the draft, marked as not published.
     browser.find_element(By.LINK_TEXT, "Preview the spec sheet").click()
-    wait_for(lambda: _path(browser).endswith("/preview"))
-    main = _main(browser)
+    wait_for(lambda: page_path(browser).endswith("/preview"))
+    main = main_text(browser)
     assert "Preview — not published" in main
     assert "PC-2026" in main and "room 12" in main
     assert "The cycles changed the colleague's practice." in main
@@ -142,11 +115,11 @@ def test_a_facilitator_creates_previews_and_submits_a_program_through_pages_only
     # Submit for approval, confirmed first.
     browser.find_element(By.LINK_TEXT, "Back to the program").click()
     browser.find_element(By.LINK_TEXT, "Submit for approval").click()
-    wait_for(lambda: _path(browser).endswith("/submit"))
+    wait_for(lambda: page_path(browser).endswith("/submit"))
     check_page(browser, axe, "authoring-6-confirm-submit")
-    _click(browser, "form.confirm-form button[type=submit]")
-    wait_for(lambda: "Awaiting PTSB" in _main(browser))
-    assert "is sent to PTSB" in _main(browser)
+    click(browser, "form.confirm-form button[type=submit]")
+    wait_for(lambda: "Awaiting PTSB" in main_text(browser))
+    assert "is sent to PTSB" in main_text(browser)
     stored = api.ok("GET", f"/programs/{program_id}", district["admin"], status=200)
     assert stored["status"] == "submitted"
     assert stored["next_steps"]["face_to_face"] == "Meet your coach on Tuesdays in room 12."

@@ -4,14 +4,9 @@ reason; the console's pages at 375 px."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 
-from tests.web.conftest import PASSWORD
-
-from .conftest import check_page, phone_width
-from .test_pages_in_chromium import wait_for
+from .conftest import check_page, main_text, page_path, phone_width, set_password, sign_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -36,73 +31,60 @@ def district(site):
     }
 
 
-def _path(browser) -> str:
-    return urlsplit(browser.current_url).path
-
-
-def _main(browser) -> str:
-    from selenium.webdriver.common.by import By
-
-    return browser.find_element(By.TAG_NAME, "main").text
-
-
 def test_the_facilitator_confirms_finds_and_revokes_through_pages_only(
     browser, axe, site, district
 ):
     from selenium.webdriver.common.by import By
 
     # Set a password from the invitation link, then sign in.
-    browser.get(district["setup_url"])
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait_for(lambda: _path(browser) == "/login")
-    browser.find_element(By.ID, "email").send_keys(ADMIN_EMAIL)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait_for(lambda: _path(browser) == "/")
+    set_password(browser, district["setup_url"])
+    sign_in(browser, ADMIN_EMAIL)
+    wait_for(lambda: page_path(browser) == "/")
 
     # The dashboard: Lee Chen's passed enrollment waits; confirm it.
     browser.find_element(By.LINK_TEXT, "Console").click()
-    wait_for(lambda: _path(browser) == "/console")
-    assert "Passed, awaiting your confirmation (1)" in _main(browser)
+    wait_for(lambda: page_path(browser) == "/console")
+    assert "Passed, awaiting your confirmation (1)" in main_text(browser)
     check_page(browser, axe, "console-1-dashboard")
     row_button = browser.find_element(
         By.CSS_SELECTOR, f"button[name=enrollment_id][value='{district['enrollment_id']}']"
     )
     row_button.click()
-    wait_for(lambda: "Completion confirmed for 1 enrollment" in _main(browser))
-    assert "Passed, awaiting your confirmation (0)" in _main(browser)
+    wait_for(lambda: "Completion confirmed for 1 enrollment" in main_text(browser))
+    assert "Passed, awaiting your confirmation (0)" in main_text(browser)
     check_page(browser, axe, "console-2-confirmed")
 
     # Find the educator by license number and open their page.
     browser.find_element(By.LINK_TEXT, "Educators").click()
-    wait_for(lambda: _path(browser) == "/console/earners")
+    wait_for(lambda: page_path(browser) == "/console/earners")
     browser.find_element(By.ID, "earner-search").send_keys(LICENSE)
     browser.find_element(By.CSS_SELECTOR, "form[role=search] button[type=submit]").click()
-    wait_for(lambda: "1 educator matching" in _main(browser))
-    assert "Sam Other" not in _main(browser)
+    wait_for(lambda: "1 educator matching" in main_text(browser))
+    assert "Sam Other" not in main_text(browser)
     check_page(browser, axe, "console-3-search")
     browser.find_element(By.LINK_TEXT, "Lee Chen").click()
-    wait_for(lambda: _path(browser) == f"/console/earners/{district['earner_id']}")
-    assert "Completed" in _main(browser)
+    wait_for(lambda: page_path(browser) == f"/console/earners/{district['earner_id']}")
+    assert "Completed" in main_text(browser)
     check_page(browser, axe, "console-4-educator")
 
     # Open the award, ask to revoke: without a reason the form says so; with one it revokes.
     browser.find_element(By.LINK_TEXT, "Formative Assessment").click()
-    wait_for(lambda: _path(browser).startswith("/console/awards/"))
-    award_path = _path(browser)
+    wait_for(lambda: page_path(browser).startswith("/console/awards/"))
+    award_path = page_path(browser)
     check_page(browser, axe, "console-5-award")
     browser.find_element(By.LINK_TEXT, "Revoke this award").click()
-    wait_for(lambda: _path(browser).endswith("/revoke"))
+    wait_for(lambda: page_path(browser).endswith("/revoke"))
     check_page(browser, axe, "console-6-revoke-question")
     browser.execute_script("document.getElementById('reason').removeAttribute('required')")
     browser.find_element(By.CSS_SELECTOR, "#revoke-form button[type=submit]").click()
-    wait_for(lambda: "Give the reason for revoking" in _main(browser))
+    wait_for(lambda: "Give the reason for revoking" in main_text(browser))
     check_page(browser, axe, "console-7-revoke-needs-reason")
     browser.find_element(By.ID, "reason").send_keys("The evidence was not the educator's own.")
     browser.find_element(By.CSS_SELECTOR, "#revoke-form button[type=submit]").click()
-    wait_for(lambda: _path(browser) == award_path and "The award is revoked" in _main(browser))
-    assert "The evidence was not the educator's own." in _main(browser)
+    wait_for(
+        lambda: page_path(browser) == award_path and "The award is revoked" in main_text(browser)
+    )
+    assert "The evidence was not the educator's own." in main_text(browser)
     check_page(browser, axe, "console-8-revoked")
 
     # The console's pages at 375 px, as on a phone.

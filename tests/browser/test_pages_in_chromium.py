@@ -9,7 +9,7 @@ import pytest
 
 from tests.web.conftest import PASSWORD
 
-from .conftest import PHONE_WIDTH, check_page, phone_width, screenshot
+from .conftest import PHONE_WIDTH, check_page, page_path, phone_width, screenshot, sign_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -52,16 +52,6 @@ def earned(site):
         "setup_url": api.password_link(email),
         "admin": admin,
     }
-
-
-def wait_for(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_award_url_shows_its_status_in_the_browser(browser, axe, site, earned):
@@ -159,7 +149,6 @@ def test_verify_again_button_runs_the_live_checks(browser, axe, site, earned):
 
 
 def sign_in_in_browser(browser, site, earned) -> None:
-    from selenium.webdriver.common.by import By
 
     client = site.app.test_client()  # the password is set as in the journey above
     token = earned["setup_url"].split("#token=")[1]
@@ -169,10 +158,8 @@ def sign_in_in_browser(browser, site, earned) -> None:
         "/account/password", data={"token": token, "password": PASSWORD, "csrf_token": csrf}
     )
     browser.get(f"{site.url}/login")
-    browser.find_element(By.ID, "email").send_keys(earned["email"])
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait_for(lambda: urlsplit(browser.current_url).path == "/portfolio")
+    sign_in(browser, earned["email"])
+    wait_for(lambda: page_path(browser) == "/portfolio")
 
 
 def fits_the_width(browser) -> bool:

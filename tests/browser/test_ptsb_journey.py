@@ -6,14 +6,9 @@ through the API between the board's steps."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 
-from tests.web.conftest import PASSWORD
-
-from .conftest import check_page, phone_width
-from .test_pages_in_chromium import wait_for
+from .conftest import check_page, main_text, page_path, phone_width, set_password, sign_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -47,21 +42,6 @@ def district_work(site):
     return {"api": api, "program_id": program_id, "setup_url": api.password_link(BOARD_EMAIL)}
 
 
-def _path(browser) -> str:
-    return urlsplit(browser.current_url).path
-
-
-def _main(browser) -> str:
-    """The main text; empty while the page is being replaced (a form just posted)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-
-    try:
-        return browser.find_element(By.TAG_NAME, "main").text
-    except (NoSuchElementException, StaleElementReferenceException):
-        return ""
-
-
 def test_the_board_registers_an_issuer_approves_a_change_and_records_a_license(
     browser, axe, site, district_work
 ):
@@ -69,18 +49,13 @@ def test_the_board_registers_an_issuer_approves_a_change_and_records_a_license(
 
     world = district_work
     # Set a password from the invitation link, then sign in.
-    browser.get(world["setup_url"])
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait_for(lambda: _path(browser) == "/login")
-    browser.find_element(By.ID, "email").send_keys(BOARD_EMAIL)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait_for(lambda: _path(browser) == "/")
+    set_password(browser, world["setup_url"])
+    sign_in(browser, BOARD_EMAIL)
+    wait_for(lambda: page_path(browser) == "/")
 
     # Issuers: register one and invite its first admin.
     browser.find_element(By.LINK_TEXT, "Issuers").click()
-    wait_for(lambda: _path(browser) == "/ptsb/issuers")
+    wait_for(lambda: page_path(browser) == "/ptsb/issuers")
     check_page(browser, axe, "ptsb-1-issuers")
     for field, value in (
         ("name", "Lakeside Academy"),
@@ -91,16 +66,16 @@ def test_the_board_registers_an_issuer_approves_a_change_and_records_a_license(
     ):
         browser.find_element(By.ID, field).send_keys(value)
     browser.find_element(By.CSS_SELECTOR, "form[aria-labelledby=new-issuer] button").click()
-    wait_for(lambda: "Lakeside Academy is registered" in _main(browser))
-    assert "head@lakeside.example.org" in _main(browser)
+    wait_for(lambda: "Lakeside Academy is registered" in main_text(browser))
+    assert "head@lakeside.example.org" in main_text(browser)
     check_page(browser, axe, "ptsb-2-issuer-registered")
 
     # Approvals: the submitted change, compared with the version in force.
     browser.find_element(By.LINK_TEXT, "Approvals").click()
-    wait_for(lambda: _path(browser) == "/ptsb/approvals")
+    wait_for(lambda: page_path(browser) == "/ptsb/approvals")
     check_page(browser, axe, "ptsb-3-approval-queue")
     browser.find_element(By.LINK_TEXT, "Exit Tickets").click()
-    wait_for(lambda: _path(browser) == f"/ptsb/approvals/{world['program_id']}")
+    wait_for(lambda: page_path(browser) == f"/ptsb/approvals/{world['program_id']}")
     description = browser.find_element(
         By.XPATH,
         "//table[contains(@class,'compare-table')]//tr[th[normalize-space()='Description']]",
@@ -113,16 +88,16 @@ def test_the_board_registers_an_issuer_approves_a_change_and_records_a_license(
     check_page(browser, axe, "ptsb-4-comparison")
     browser.find_element(By.ID, "comment").send_keys("Clearer criteria; approved.")
     browser.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
-    wait_for(lambda: "is approved and published" in _main(browser))
-    assert "nothing to decide" in _main(browser)
+    wait_for(lambda: "is approved and published" in main_text(browser))
+    assert "nothing to decide" in main_text(browser)
     check_page(browser, axe, "ptsb-5-approved")
     program = world["api"].ok("GET", f"/programs/{world['program_id']}", world["api"].ptsb)
     assert (program["version"], program["status"]) == (2, "approved")
 
     # The license desk: the pending notice, license number prefilled; record the certificate.
     browser.find_element(By.LINK_TEXT, "License desk").click()
-    wait_for(lambda: _path(browser) == "/ptsb/notices")
-    main = _main(browser)
+    wait_for(lambda: page_path(browser) == "/ptsb/notices")
+    main = main_text(browser)
     for text in ("Lee Chen", "TN-40417", "Grade 5 teacher", "Exit Tickets", "Riverside"):
         assert text in main, text
     license_input = browser.find_element(By.CSS_SELECTOR, "input[name=license_number]")
@@ -132,10 +107,10 @@ def test_the_board_registers_an_issuer_approves_a_change_and_records_a_license(
         "PTSB-MC-0107"
     )
     browser.find_element(By.CSS_SELECTOR, "li.license-desk-item form button[type=submit]").click()
-    wait_for(lambda: "is recorded on the license of Lee Chen" in _main(browser))
+    wait_for(lambda: "is recorded on the license of Lee Chen" in main_text(browser))
     check_page(browser, axe, "ptsb-7-acknowledged")
     browser.find_element(By.PARTIAL_LINK_TEXT, "History").click()
-    wait_for(lambda: "PTSB-MC-0107" in _main(browser))
+    wait_for(lambda: "PTSB-MC-0107" in main_text(browser))
     check_page(browser, axe, "ptsb-8-history")
     [notice] = world["api"].ok("GET", "/ptsb/notices?status=acknowledged", world["api"].ptsb)[
         "items"

@@ -3,14 +3,18 @@ reviewers; three reviewers each score from their queue. axe-core checks every pa
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 
-from tests.web.conftest import PASSWORD
-
-from .conftest import check_page, phone_width
-from .test_pages_in_chromium import wait_for
+from .conftest import (
+    check_page,
+    main_text,
+    page_path,
+    phone_width,
+    set_password,
+    sign_in,
+    sign_out,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -45,76 +49,43 @@ def district(site):
     return {"api": api, "admin": admin, "enrollments": enrollments}
 
 
-def _path(browser) -> str:
-    return urlsplit(browser.current_url).path
-
-
-def _main(browser) -> str:
-    """The page's main text; "" while the page is being replaced (read again by wait_for)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-
-    try:
-        return browser.find_element(By.TAG_NAME, "main").text
-    except (StaleElementReferenceException, NoSuchElementException):
-        return ""
-
-
-def _sign_in(browser, site, email) -> None:
-    from selenium.webdriver.common.by import By
-
-    browser.get(site.api.password_link(email))
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait_for(lambda: _path(browser) == "/login")
-    browser.find_element(By.ID, "email").send_keys(email)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait_for(lambda: _path(browser) != "/login")
-
-
-def _sign_out(browser) -> None:
-    from selenium.webdriver.common.by import By
-
-    browser.find_element(By.CSS_SELECTOR, "form.sign-out button").click()
-    wait_for(lambda: _path(browser) == "/")
-
-
 def test_a_facilitator_opens_and_assigns_a_cycle_and_three_reviewers_score_from_their_queues(
     browser, axe, site, district
 ):
     from selenium.webdriver.common.by import By
 
     # The facilitator opens a cycle (the end of the month is offered) and assigns reviewers.
-    _sign_in(browser, site, FACILITATOR)
+    set_password(browser, site.api.password_link(FACILITATOR))
+    sign_in(browser, FACILITATOR)
     browser.get(f"{site.url}/console/cycles")
-    assert "No review cycle yet" in _main(browser)
+    assert "No review cycle yet" in main_text(browser)
     check_page(browser, axe, "cycles-1-list")
     browser.find_element(By.CSS_SELECTOR, "#open-cycle button[type=submit]").click()
-    wait_for(lambda: _path(browser).startswith("/console/cycles/"))
-    cycle_path = _path(browser)
-    assert "2 waiting for reviewers" in _main(browser)
+    wait_for(lambda: page_path(browser).startswith("/console/cycles/"))
+    cycle_path = page_path(browser)
+    assert "2 waiting for reviewers" in main_text(browser)
     check_page(browser, axe, "cycles-2-opened")
     browser.find_element(By.CSS_SELECTOR, "#assign button[type=submit]").click()
-    wait_for(lambda: "Reviewers assigned to 2 submissions" in _main(browser))
-    main = _main(browser)
+    wait_for(lambda: "Reviewers assigned to 2 submissions" in main_text(browser))
+    main = main_text(browser)
     assert "Lee Chen" in main and "Ana Ruiz" in main and REVIEWERS[0] in main
     check_page(browser, axe, "cycles-3-assigned")
-    _sign_out(browser)
+    sign_out(browser)
 
     # Each reviewer scores both submissions from their queue.
     for n, email in enumerate(REVIEWERS):
-        _sign_in(browser, site, email)
+        set_password(browser, site.api.password_link(email))
+        sign_in(browser, email)
         browser.get(f"{site.url}/reviews")
-        main = _main(browser)
+        main = main_text(browser)
         assert "Peer Coaching" in main and "Lee Chen" not in main
         if n == 0:
             check_page(browser, axe, "reviews-1-queue")
         for scored in range(2):
             browser.find_element(By.CSS_SELECTOR, "#review-queue a").click()
-            wait_for(lambda: _path(browser).startswith("/reviews/"))
+            wait_for(lambda: page_path(browser).startswith("/reviews/"))
             if n == 0 and scored == 0:
-                assert "Proficient" in _main(browser)
+                assert "Proficient" in main_text(browser)
                 check_page(browser, axe, "reviews-2-scoring")
                 # Feedback is required: the form comes back with the error.
                 browser.find_element(By.CSS_SELECTOR, "label[for=score-3]").click()
@@ -122,15 +93,15 @@ def test_a_facilitator_opens_and_assigns_a_cycle_and_three_reviewers_score_from_
                     "document.getElementById('feedback').removeAttribute('required')"
                 )
                 browser.find_element(By.CSS_SELECTOR, "#score-form button[type=submit]").click()
-                wait_for(lambda: "Write your feedback" in _main(browser))
+                wait_for(lambda: "Write your feedback" in main_text(browser))
                 check_page(browser, axe, "reviews-3-feedback-required")
             browser.find_element(By.CSS_SELECTOR, "label[for=score-3]").click()
             browser.find_element(By.ID, "feedback").send_keys(
                 f"Reviewer {n + 1}: clear coaching cycle."
             )
             browser.find_element(By.CSS_SELECTOR, "#score-form button[type=submit]").click()
-            wait_for(lambda: "your score and feedback are recorded" in _main(browser))
-        assert "Nothing to review right now" in _main(browser)
+            wait_for(lambda: "your score and feedback are recorded" in main_text(browser))
+        assert "Nothing to review right now" in main_text(browser)
         if n == 0:
             check_page(browser, axe, "reviews-4-queue-done")
             phone_width(browser)
@@ -138,13 +109,14 @@ def test_a_facilitator_opens_and_assigns_a_cycle_and_three_reviewers_score_from_
             assert width <= 375, width
             browser.set_window_size(1280, 900)
             browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-        _sign_out(browser)
+        sign_out(browser)
 
     # Both submissions passed; the facilitator's page shows every score given.
     api, admin = district["api"], district["admin"]
     for enrollment_id in district["enrollments"]:
         assert api.ok("GET", f"/enrollments/{enrollment_id}", admin)["status"] == "passed"
-    _sign_in(browser, site, FACILITATOR)
+    set_password(browser, site.api.password_link(FACILITATOR))
+    sign_in(browser, FACILITATOR)
     browser.get(f"{site.url}{cycle_path}")
-    assert "6 of 6 scores given" in _main(browser)
+    assert "6 of 6 scores given" in main_text(browser)
     check_page(browser, axe, "cycles-4-done")

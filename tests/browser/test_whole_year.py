@@ -17,14 +17,12 @@ from __future__ import annotations
 import re
 from email import message_from_bytes, policy
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.web.conftest import PASSWORD
 
-from .conftest import ARTIFACTS, check_page
-from .test_pages_in_chromium import wait_for
+from .conftest import ARTIFACTS, check_page, click, main_text, nav, page_path, type_into, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -36,46 +34,6 @@ REVIEWERS = [f"reviewer{n}@lakeside.example.org" for n in (1, 2, 3)]
 EDUCATOR = "lee.chen@lakeside.example.org"
 LICENSE = "TN-40417"
 PROGRAM = "Peer Coaching"
-
-
-def _path(browser) -> str:
-    return urlsplit(browser.current_url).path
-
-
-def _main(browser) -> str:
-    """The page's main text; "" while the page is being replaced (wait_for then asks again)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-
-    try:
-        return browser.find_element(By.TAG_NAME, "main").text
-    except (StaleElementReferenceException, NoSuchElementException):
-        return ""
-
-
-def _type(browser, element_id: str, text: str, clear: bool = False) -> None:
-    from selenium.webdriver.common.by import By
-
-    element = browser.find_element(By.ID, element_id)
-    if clear:
-        element.clear()
-    element.send_keys(text)
-
-
-def _click(browser, selector: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    element = browser.find_element(By.CSS_SELECTOR, selector)
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-
-
-def _nav(browser, label: str, path: str) -> None:
-    """Follow a link of the primary navigation, as a person does."""
-    from selenium.webdriver.common.by import By
-
-    browser.find_element(By.CSS_SELECTOR, "nav").find_element(By.LINK_TEXT, label).click()
-    wait_for(lambda: _path(browser) == path)
 
 
 class Mailbox:
@@ -122,10 +80,10 @@ class Year:
         check_page(self.browser, self.axe, f"year-{self.visited:02d}-{name}")
 
     def main(self) -> str:
-        return _main(self.browser)
+        return main_text(self.browser)
 
     def nav(self, label: str, path: str) -> None:
-        _nav(self.browser, label, path)
+        nav(self.browser, label, path)
         self.look(path.strip("/").replace("/", "-"))
 
     def set_password_and_sign_in(self, link: str, email: str, who: str) -> None:
@@ -137,27 +95,28 @@ class Year:
         self.browser.get(link)
         wait_for(lambda: "password" in self.main().lower())
         self.look(f"{who}-set-password")
-        _type(self.browser, "password", PASSWORD)
-        _click(self.browser, "main form button[type=submit]")
-        wait_for(lambda: _path(self.browser) == "/login")
+        type_into(self.browser, "password", PASSWORD)
+        click(self.browser, "main form button[type=submit]")
+        wait_for(lambda: page_path(self.browser) == "/login")
         self.look(f"{who}-password-set")
 
     def sign_in(self, email: str, who: str) -> None:
         """From the sign-in page (the navigation's "Sign in" when not already on it)."""
         from selenium.webdriver.common.by import By
 
-        if _path(self.browser) != "/login":
+        if page_path(self.browser) != "/login":
             self.browser.find_element(By.CSS_SELECTOR, "nav").find_element(
                 By.LINK_TEXT, "Sign in"
             ).click()
-            wait_for(lambda: _path(self.browser) == "/login")
+            wait_for(lambda: page_path(self.browser) == "/login")
             self.look(f"{who}-sign-in")
-        _type(self.browser, "email", email)
-        _type(self.browser, "password", PASSWORD)
-        _click(self.browser, "main form button[type=submit]")
+        type_into(self.browser, "email", email)
+        type_into(self.browser, "password", PASSWORD)
+        click(self.browser, "main form button[type=submit]")
         wait_for(
             lambda: (
-                _path(self.browser) != "/login" and 'id="signed-in-as"' in self.browser.page_source
+                page_path(self.browser) != "/login"
+                and 'id="signed-in-as"' in self.browser.page_source
             )
         )
         shown = self.browser.find_element(By.ID, "signed-in-as").text
@@ -168,7 +127,7 @@ class Year:
         from selenium.webdriver.common.by import By
 
         self.browser.find_element(By.CSS_SELECTOR, "form.sign-out button").click()
-        wait_for(lambda: _path(self.browser) == "/" and "Sign out" not in self.main())
+        wait_for(lambda: page_path(self.browser) == "/" and "Sign out" not in self.main())
         self.look(f"{who}-signed-out")
 
     def score(self, email: str, who: str, score: int) -> None:
@@ -180,15 +139,17 @@ class Year:
         assert PROGRAM in self.main() and "Lee Chen" not in self.main()
         [item] = self.browser.find_elements(By.CSS_SELECTOR, "#review-queue a")
         item.click()
-        wait_for(lambda: _path(self.browser).startswith("/reviews/") and "Feedback" in self.main())
+        wait_for(
+            lambda: page_path(self.browser).startswith("/reviews/") and "Feedback" in self.main()
+        )
         # The program's own rubric descriptor; no other reviewer's score before mine.
         assert "The coaching changed the colleague's practice." in self.main()
         assert "Score 2:" not in self.main() and "Score 3:" not in self.main()
         self.look(f"{who}-scoring")
-        _click(self.browser, f"label[for=score-{score}]")
+        click(self.browser, f"label[for=score-{score}]")
         words = "clear cycles." if score >= 3 else "add student data."
-        _type(self.browser, "feedback", f"Score {score}: {words}")
-        _click(self.browser, "#score-form button[type=submit]")
+        type_into(self.browser, "feedback", f"Score {score}: {words}")
+        click(self.browser, "#score-form button[type=submit]")
         wait_for(lambda: "your score and feedback are recorded" in self.main())
         assert "Nothing to review right now" in self.main()
         self.look(f"{who}-scored")
@@ -214,8 +175,8 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
         ("description", "A district of twelve schools."),
         ("admin_email", FACILITATOR),
     ):
-        _type(browser, field, value)
-    _click(browser, "form[aria-labelledby=new-issuer] button")
+        type_into(browser, field, value)
+    click(browser, "form[aria-labelledby=new-issuer] button")
     wait_for(lambda: "Lakeside Unified School District is registered" in year.main())
     assert FACILITATOR in year.main()
     year.look("ptsb-issuer-registered")
@@ -225,28 +186,28 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     year.set_password_and_sign_in(mail.password_link(FACILITATOR), FACILITATOR, "facilitator")
     year.nav("Our programs", "/console/programs")
     browser.find_element(By.LINK_TEXT, "New program").click()
-    wait_for(lambda: _path(browser) == "/console/programs/new")
+    wait_for(lambda: page_path(browser) == "/console/programs/new")
     year.look("new-program")
-    _type(browser, "name", PROGRAM)
-    _type(browser, "description", "Coaches a colleague through a cycle of observation.")
-    _type(browser, "criteria", "A coaching log and a reflection scored 3 or higher.")
-    _type(browser, "competencies", "Observes without judging\nGives specific feedback")
-    _type(browser, "estimated_hours", "10")
-    _click(browser, "label[for=method-online]")
-    _click(browser, "label[for=method-face_to_face]")
-    _type(browser, "next_steps-online", "Open https://learn.example.org with the code PC-2026.")
-    _type(browser, "next_steps-face_to_face", "Meet your coach on Tuesdays in room 12.")
+    type_into(browser, "name", PROGRAM)
+    type_into(browser, "description", "Coaches a colleague through a cycle of observation.")
+    type_into(browser, "criteria", "A coaching log and a reflection scored 3 or higher.")
+    type_into(browser, "competencies", "Observes without judging\nGives specific feedback")
+    type_into(browser, "estimated_hours", "10")
+    click(browser, "label[for=method-online]")
+    click(browser, "label[for=method-face_to_face]")
+    type_into(browser, "next_steps-online", "Open https://learn.example.org with the code PC-2026.")
+    type_into(browser, "next_steps-face_to_face", "Meet your coach on Tuesdays in room 12.")
     browser.find_element(By.ID, "image").send_keys(str(IMAGES / "badge.png"))
-    _type(browser, "rubric-3", "The log shows three full cycles with feedback.", clear=True)
-    _type(browser, "rubric-4", "The coaching changed the colleague's practice.", clear=True)
-    _click(browser, "button[value=save]:not([hidden])")
+    type_into(browser, "rubric-3", "The log shows three full cycles with feedback.", clear=True)
+    type_into(browser, "rubric-4", "The coaching changed the colleague's practice.", clear=True)
+    click(browser, "button[value=save]:not([hidden])")
     wait_for(lambda: "saved as a draft" in year.main())
-    program_id = int(_path(browser).rsplit("/", 1)[1])
+    program_id = int(page_path(browser).rsplit("/", 1)[1])
     year.look("program-draft")
     browser.find_element(By.LINK_TEXT, "Submit for approval").click()
-    wait_for(lambda: _path(browser).endswith("/submit"))
+    wait_for(lambda: page_path(browser).endswith("/submit"))
     year.look("confirm-submit")
-    _click(browser, "form.confirm-form button[type=submit]")
+    click(browser, "form.confirm-form button[type=submit]")
     wait_for(lambda: "is sent to PTSB" in year.main())
     year.look("program-submitted")
     year.sign_out("facilitator")
@@ -255,11 +216,11 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     year.sign_in(BOARD, "ptsb")
     year.nav("Approvals", "/ptsb/approvals")
     browser.find_element(By.LINK_TEXT, PROGRAM).click()
-    wait_for(lambda: _path(browser) == f"/ptsb/approvals/{program_id}")
+    wait_for(lambda: page_path(browser) == f"/ptsb/approvals/{program_id}")
     assert "PC-2026" in year.main() and "room 12" in year.main()
     year.look("ptsb-comparison")
-    _type(browser, "comment", "Clear criteria and rubric; approved.")
-    _click(browser, "button[value=approve]")
+    type_into(browser, "comment", "Clear criteria and rubric; approved.")
+    click(browser, "button[value=approve]")
     wait_for(lambda: "is approved and published" in year.main())
     year.look("ptsb-approved")
     year.sign_out("ptsb")
@@ -268,8 +229,8 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     year.sign_in(FACILITATOR, "facilitator")
     year.nav("Reviewers", "/console/reviewers")
     for email in REVIEWERS:
-        _type(browser, "email", email)
-        _click(browser, "#invite-reviewer button[type=submit]")
+        type_into(browser, "email", email)
+        click(browser, "#invite-reviewer button[type=submit]")
         wait_for(lambda email=email: f"on its way to {email}" in year.main())
         year.look("reviewer-invited")
     assert year.main().count("Invited, no password set yet") == 3
@@ -277,16 +238,16 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     browser.find_element(By.CSS_SELECTOR, "main").find_element(
         By.LINK_TEXT, "Add an educator"
     ).click()
-    wait_for(lambda: _path(browser) == "/console/earners/new")
+    wait_for(lambda: page_path(browser) == "/console/earners/new")
     year.look("add-educator")
-    _type(browser, "name", "Lee Chen")
-    _type(browser, "email", EDUCATOR)
-    _type(browser, "license_number", LICENSE)
-    _type(browser, "position", "Grade 5 teacher")
-    _click(browser, "#add-educator button[type=submit]")
+    type_into(browser, "name", "Lee Chen")
+    type_into(browser, "email", EDUCATOR)
+    type_into(browser, "license_number", LICENSE)
+    type_into(browser, "position", "Grade 5 teacher")
+    click(browser, "#add-educator button[type=submit]")
     wait_for(lambda: "is added to your educators" in year.main())
     year.look("educator-added")
-    _click(browser, "form[action$='/invite'] button[type=submit]")
+    click(browser, "form[action$='/invite'] button[type=submit]")
     wait_for(lambda: f"on its way to {EDUCATOR}" in year.main())
     year.look("educator-invited")
     year.sign_out("facilitator")
@@ -297,18 +258,18 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     year.set_password_and_sign_in(mail.password_link(EDUCATOR), EDUCATOR, "educator")
     year.nav("Programs", "/programs")
     browser.find_element(By.CSS_SELECTOR, "main").find_element(By.LINK_TEXT, PROGRAM).click()
-    wait_for(lambda: _path(browser) == f"/programs/{program_id}")
+    wait_for(lambda: page_path(browser) == f"/programs/{program_id}")
     assert "PC-2026" in year.main() and "The coaching changed" in year.main()
     year.look("spec-sheet")
-    _click(browser, "label[for=method-online]")
-    _click(browser, "main form[action^='/learning/enrol'] button[type=submit]")
-    wait_for(lambda: _path(browser).startswith("/learning/enrollments/"))
-    enrollment_path = _path(browser)
+    click(browser, "label[for=method-online]")
+    click(browser, "main form[action^='/learning/enrol'] button[type=submit]")
+    wait_for(lambda: page_path(browser).startswith("/learning/enrollments/"))
+    enrollment_path = page_path(browser)
     year.look("enrolled")
     assert any("PC-2026" in text for text in mail.texts(EDUCATOR))  # the online next steps
-    _type(browser, "narrative", "Three coaching cycles with Ms. Ortiz, logs attached.")
+    type_into(browser, "narrative", "Three coaching cycles with Ms. Ortiz, logs attached.")
     browser.find_element(By.ID, "files").send_keys(str(EVIDENCE / "lesson.pdf"))
-    _click(browser, "#performance-task button[type=submit]")
+    click(browser, "#performance-task button[type=submit]")
     wait_for(lambda: "In review" in year.main() and "lesson.pdf" in year.main())
     year.look("in-review")
     year.sign_out("educator")
@@ -316,11 +277,11 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     # 5. The facilitator opens a cycle (the end of the month) and assigns three reviewers.
     year.sign_in(FACILITATOR, "facilitator")
     year.nav("Review cycles", "/console/cycles")
-    _click(browser, "#open-cycle button[type=submit]")
+    click(browser, "#open-cycle button[type=submit]")
     wait_for(lambda: "1 waiting for reviewers" in year.main())
-    cycle_path = _path(browser)
+    cycle_path = page_path(browser)
     year.look("cycle-opened")
-    _click(browser, "#assign button[type=submit]")
+    click(browser, "#assign button[type=submit]")
     wait_for(lambda: "Reviewers assigned to 1 submission" in year.main())
     assert all(email in year.main() for email in REVIEWERS)
     year.look("cycle-assigned")
@@ -333,13 +294,13 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     year.sign_in(EDUCATOR, "educator")
     year.nav("My learning", "/learning")
     browser.find_element(By.CSS_SELECTOR, "main").find_element(By.LINK_TEXT, PROGRAM).click()
-    wait_for(lambda: _path(browser) == enrollment_path)
+    wait_for(lambda: page_path(browser) == enrollment_path)
     main = year.main()
     assert "Reviewer 1" in main and "Reviewer 3" in main and "add student data." in main
     assert "reviewer1@" not in main
     year.look("needs-revision")
-    _type(browser, "narrative", "Revised: student data from each cycle added.")
-    _click(browser, "#performance-task button[type=submit]")
+    type_into(browser, "narrative", "Revised: student data from each cycle added.")
+    click(browser, "#performance-task button[type=submit]")
     wait_for(lambda: "Attempt 2" in year.main())
     year.look("resubmitted")
     year.sign_out("educator")
@@ -351,9 +312,9 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     group = browser.find_element(By.CSS_SELECTOR, f"#review-cycle-{cycle_path.rsplit('/', 1)[1]}")
     assert "Lee Chen" in group.text and "Review cycle closing on" in group.text
     group.find_element(By.PARTIAL_LINK_TEXT, "Open the review cycle").click()
-    wait_for(lambda: _path(browser) == cycle_path and "1 waiting for reviewers" in year.main())
+    wait_for(lambda: page_path(browser) == cycle_path and "1 waiting for reviewers" in year.main())
     year.look("cycle-again")
-    _click(browser, "#assign button[type=submit]")
+    click(browser, "#assign button[type=submit]")
     wait_for(lambda: "Reviewers assigned to 1 submission" in year.main())
     year.look("cycle-assigned-again")
     year.sign_out("facilitator")
@@ -364,7 +325,7 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     year.sign_in(FACILITATOR, "facilitator")
     year.nav("Console", "/console")
     assert "Passed, awaiting your confirmation (1)" in year.main()
-    _click(browser, "#passed-queue button[name=enrollment_id]")
+    click(browser, "#passed-queue button[name=enrollment_id]")
     wait_for(lambda: "Completion confirmed for 1 enrollment" in year.main())
     assert "Passed, awaiting your confirmation (0)" in year.main()
     year.look("completion-confirmed")
@@ -379,7 +340,7 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     assert license_input.get_attribute("value") == LICENSE
     reference = browser.find_element(By.CSS_SELECTOR, "input[name=certificate_reference]")
     reference.send_keys("PTSB-MC-0107")
-    _click(browser, "li.license-desk-item form button[type=submit]")
+    click(browser, "li.license-desk-item form button[type=submit]")
     wait_for(lambda: "is recorded on the license of Lee Chen" in year.main())
     year.look("ptsb-acknowledged")
     year.sign_out("ptsb")
@@ -391,6 +352,6 @@ def test_the_whole_year_of_a_micro_credential_through_pages_only(browser, axe, s
     badge = browser.find_element(By.CSS_SELECTOR, "ul.cards h3 a")
     assert badge.text == PROGRAM
     badge.click()  # the badge's verification page, the one anybody can open
-    wait_for(lambda: "/assertions/" in _path(browser) and PROGRAM in year.main())
+    wait_for(lambda: "/assertions/" in page_path(browser) and PROGRAM in year.main())
     assert browser.find_element(By.ID, "status").text == "Valid"
     year.look("badge")

@@ -3,7 +3,7 @@ name kept on each award, session generations) and nothing secret is left in the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,43 +15,25 @@ from issuer.db import Database
 from issuer.migrations import alembic_config, current_revision, head_revision, upgrade
 from issuer.signing.sealing import SecretBox
 from issuer.workflow.integrations.webhooks import secret_purpose
-from tests.postgres import throwaway_database
 
 SECRET_KEY = "migration-test-secret"  # noqa: S105
 WEBHOOK_SECRET = "whsec_" + "c2VjcmV0IHNpZ25pbmcga2V5IGZvciB3ZWJob29rcyE="  # noqa: S105
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Both engines on every run: a SQLite file, and a throwaway database on the local server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'issuer.sqlite3'}"
-    else:
-        with throwaway_database("migration_0008") as url:
-            yield url
-
-
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'issuer.sqlite3'}"
-
-
-@pytest.fixture
-def at_0007(database_url: str, tmp_path: Path) -> Iterator[Database]:
+def at_0007(database_at: Callable[[str], Database]) -> Database:
     """A database at 0007 holding an issuer, an earner, an award and a subscription."""
-    yield from _seeded_at_0007(database_url, tmp_path)
+    return _seeded_at_0007(database_at("0007"))
 
 
 @pytest.fixture
-def sqlite_at_0007(sqlite_url: str, tmp_path: Path) -> Iterator[Database]:
-    """The same on SQLite only, for reading the database file itself."""
-    yield from _seeded_at_0007(sqlite_url, tmp_path)
+def sqlite_at_0007(sqlite_database_at: Callable[[str], Database]) -> Database:
+    """The same on SQLite only (tmp_path/issuer.sqlite3), for reading the database file itself."""
+    return _seeded_at_0007(sqlite_database_at("0007"))
 
 
-def _seeded_at_0007(url: str, tmp_path: Path) -> Iterator[Database]:
-    database = Database(url)
-    upgrade(database, tmp_path, revision="0007")
+def _seeded_at_0007(database: Database) -> Database:
     meta = sa.MetaData()
     meta.reflect(database.engine)
     t = meta.tables
@@ -113,8 +95,7 @@ def _seeded_at_0007(url: str, tmp_path: Path) -> Iterator[Database]:
                 created_at=NOW,
             )
         )
-    yield database
-    database.dispose()
+    return database
 
 
 def _upgrade(database: Database, tmp_path: Path, secret_key: str | None = SECRET_KEY) -> None:

@@ -4,33 +4,25 @@ a cycle with its assignments can then be stored (one per submission and reviewer
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from issuer.db import Database
 from issuer.migrations import current_revision, head_revision, upgrade
-from tests.postgres import throwaway_database
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 KEPT = ("issuers", "accounts", "earners", "programs", "enrollments", "submissions", "reviews")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def at_0010(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        yield from _seeded(f"sqlite:///{tmp_path / 'issuer.sqlite3'}", tmp_path)
-    else:
-        with throwaway_database("migration_0011") as url:
-            yield from _seeded(url, tmp_path)
+@pytest.fixture
+def at_0010(database_at: Callable[[str], Database]) -> Database:
+    return _seeded(database_at("0010"))
 
 
-def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
-    database = Database(url)
-    upgrade(database, tmp_path, revision="0010")
+def _seeded(database: Database) -> Database:
     meta = sa.MetaData()
     meta.reflect(database.engine)
     t = meta.tables
@@ -119,8 +111,7 @@ def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
             .insert()
             .values(id=1, submission_id=1, reviewer_id=1, score=3, feedback="Good.", created_at=NOW)
         )
-    yield database
-    database.dispose()
+    return database
 
 
 def _rows(database: Database) -> dict[str, list[tuple[object, ...]]]:

@@ -4,36 +4,28 @@ then issues on from that list without reusing an index."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from issuer.db import Database
 from issuer.migrations import current_revision, head_revision, upgrade
-from tests.postgres import throwaway_database
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 AWARD = "00000000-0000-4000-8000-00000000000{}"
 STATUS_URL_PATH = "/ob3/issuers/1/status"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def at_0010(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+@pytest.fixture
+def at_0010(database_at: Callable[[str], Database]) -> Database:
     """A database at 0010 holding two issuers' awards with random status indexes, one award on
     the 1EdTech Revocation List (no index), and published documents."""
-    if request.param == "sqlite":
-        yield from _seeded(f"sqlite:///{tmp_path / 'issuer.sqlite3'}", tmp_path)
-    else:
-        with throwaway_database("migration_0012") as url:
-            yield from _seeded(url, tmp_path)
+    return _seeded(database_at("0010"))
 
 
-def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
-    database = Database(url)
-    upgrade(database, tmp_path, revision="0010")
+def _seeded(database: Database) -> Database:
     meta = sa.MetaData()
     meta.reflect(database.engine)
     t = meta.tables
@@ -97,8 +89,7 @@ def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
                     updated_at=NOW,
                 )
             )
-    yield database
-    database.dispose()
+    return database
 
 
 def test_existing_awards_are_on_list_one_and_their_issuers_lists_are_legacy(at_0010, tmp_path):

@@ -4,35 +4,27 @@ stored for an award issued before the migration."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from issuer.db import Database
 from issuer.migrations import current_revision, head_revision, upgrade
-from tests.postgres import throwaway_database
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 AWARD = "00000000-0000-4000-8000-000000000001"
 OFFER = "00000000-0000-4000-8000-0000000000a1"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def at_0012(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+@pytest.fixture
+def at_0012(database_at: Callable[[str], Database]) -> Database:
     """A database at 0012 holding an issuer, an account, an earner, an award and documents."""
-    if request.param == "sqlite":
-        yield from _seeded(f"sqlite:///{tmp_path / 'issuer.sqlite3'}", tmp_path)
-    else:
-        with throwaway_database("migration_0013") as url:
-            yield from _seeded(url, tmp_path)
+    return _seeded(database_at("0012"))
 
 
-def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
-    database = Database(url)
-    upgrade(database, tmp_path, revision="0012")
+def _seeded(database: Database) -> Database:
     meta = sa.MetaData()
     meta.reflect(database.engine)
     t = meta.tables
@@ -95,8 +87,7 @@ def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
                 updated_at=NOW,
             )
         )
-    yield database
-    database.dispose()
+    return database
 
 
 def _rows(database: Database, table: str) -> list[tuple]:
