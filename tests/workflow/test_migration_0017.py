@@ -24,8 +24,8 @@ COPY = "00000000-0000-4000-8000-0000000000d1"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def at_0015(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database at 0015 holding an award with a wallet offer and a wallet copy of it, and a
+def at_0016(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database at 0016 holding an award with a wallet offer and a wallet copy of it, and a
     learner record of the same educator."""
     if request.param == "sqlite":
         yield from _seeded(f"sqlite:///{tmp_path / 'issuer.sqlite3'}", tmp_path)
@@ -36,7 +36,7 @@ def at_0015(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database
 
 def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
     for database in seeded_at_0013(url, tmp_path):
-        upgrade(database, tmp_path, revision="0015")
+        upgrade(database, tmp_path, revision="0016")
         meta = sa.MetaData()
         meta.reflect(database.engine)
         t = meta.tables
@@ -76,17 +76,17 @@ def _rows(database: Database, table: str) -> list[dict[str, object]]:
         return [dict(r._mapping) for r in conn.execute(query).all()]
 
 
-def test_award_offers_and_copies_keep_their_values_with_no_record(at_0015, tmp_path):
-    before = {t: _rows(at_0015, t) for t in ("wallet_offers", "wallet_copies")}
-    upgrade(at_0015, tmp_path)
-    assert current_revision(at_0015) == head_revision()
+def test_award_offers_and_copies_keep_their_values_with_no_record(at_0016, tmp_path):
+    before = {t: _rows(at_0016, t) for t in ("wallet_offers", "wallet_copies")}
+    upgrade(at_0016, tmp_path)
+    assert current_revision(at_0016) == head_revision()
     for table, rows in before.items():
-        assert _rows(at_0015, table) == [{**row, "learner_record_id": None} for row in rows]
+        assert _rows(at_0016, table) == [{**row, "learner_record_id": None} for row in rows]
 
 
-def test_an_offer_and_a_copy_of_a_learner_record_can_be_stored(at_0015, tmp_path):
-    upgrade(at_0015, tmp_path)
-    with at_0015.engine.begin() as conn:
+def test_an_offer_and_a_copy_of_a_learner_record_can_be_stored(at_0016, tmp_path):
+    upgrade(at_0016, tmp_path)
+    with at_0016.engine.begin() as conn:
         conn.execute(
             sa.text(
                 "INSERT INTO wallet_offers (id, learner_record_id, created_by, code_hash,"
@@ -102,7 +102,7 @@ def test_an_offer_and_a_copy_of_a_learner_record_can_be_stored(at_0015, tmp_path
             ),
             {"record": RECORD, "now": NOW},
         )
-    offers = {row["id"]: row for row in _rows(at_0015, "wallet_offers")}
+    offers = {row["id"]: row for row in _rows(at_0016, "wallet_offers")}
     assert (offers["rec-offer"]["award_id"], offers["rec-offer"]["learner_record_id"]) == (
         None,
         RECORD,
@@ -110,9 +110,9 @@ def test_an_offer_and_a_copy_of_a_learner_record_can_be_stored(at_0015, tmp_path
 
 
 @pytest.mark.parametrize("award, record", [(None, None), (AWARD, RECORD)])
-def test_an_offer_of_neither_or_both_is_refused(at_0015, tmp_path, award, record):
-    upgrade(at_0015, tmp_path)
-    with pytest.raises(IntegrityError), at_0015.engine.begin() as conn:
+def test_an_offer_of_neither_or_both_is_refused(at_0016, tmp_path, award, record):
+    upgrade(at_0016, tmp_path)
+    with pytest.raises(IntegrityError), at_0016.engine.begin() as conn:
         conn.execute(
             sa.text(
                 "INSERT INTO wallet_offers (id, award_id, learner_record_id, created_by,"

@@ -4,7 +4,7 @@ gains a nullable ``learner_record_id``; a check keeps exactly one of the two set
 are award offers and copies and keep their values.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
