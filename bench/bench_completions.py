@@ -111,14 +111,17 @@ def start_gunicorn(tree: Path, database: str, workdir: Path, workers: int) -> tu
         "BASE_URL": BASE_URL,
         "SECRET_KEY": SECRET,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync"]
-        + ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=tree,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # The server's output (one JSON log line per request) goes to a file: a pipe nobody reads
+    # fills after a few hundred requests and blocks every worker on its next log line.
+    with (workdir / "gunicorn.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync"]
+            + ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+            cwd=tree,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
