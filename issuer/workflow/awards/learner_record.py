@@ -24,7 +24,7 @@ from issuer.openbadges.identity import hash_recipient
 from issuer.openbadges.v3 import clr
 from issuer.workflow import audit
 from issuer.workflow.awards import documents
-from issuer.workflow.awards.publish_ob3 import JWT, OpenBadges3, profile_info
+from issuer.workflow.awards.publish_ob3 import JWT, ob3_publisher, profile_info
 from issuer.workflow.context import Context
 from issuer.workflow.learning import earners
 from issuer.workflow.programs import issuers, stacks
@@ -157,7 +157,7 @@ def _sign_new(ctx: Context, earner: Earner, contents: RecordContents, digest: st
             partial=contents.partial,
         )
     )
-    publisher = _publisher(ctx)
+    publisher = ob3_publisher(ctx)
     signed = publisher.sign(ctx, board, unsigned)
     publisher.schemas.check("clr-credential", signed)
     jwt = publisher.vc_jwt(ctx, board, unsigned)
@@ -192,10 +192,3 @@ def _stored(ctx: Context, record: LearnerRecord, *, created: bool) -> SignedReco
     if body is None or jwt is None:
         raise NotFound(f"Learner record {record.id} has no stored document.", code="record_missing")
     return SignedRecord(record, url, body.body, jwt.body.decode(), created=created)
-
-
-def _publisher(ctx: Context) -> OpenBadges3:
-    for publisher in ctx.publishers:
-        if isinstance(publisher, OpenBadges3):
-            return publisher
-    raise RuntimeError("The Open Badges 3.0 publisher is not configured")

@@ -205,6 +205,14 @@ class OpenBadges3:
         )
 
 
+def ob3_publisher(ctx: Context) -> OpenBadges3:
+    """The service's Open Badges 3.0 publisher (it signs every OB 3.0 and CLR document)."""
+    for publisher in ctx.publishers:
+        if isinstance(publisher, OpenBadges3):
+            return publisher
+    raise RuntimeError("The Open Badges 3.0 publisher is not configured")
+
+
 def profile_info(ctx: Context, issuer: Issuer) -> v3.ProfileInfo:
     """The issuer as an OB 3.0 Profile; PTSB, under whose rules the credits count, as parentOrg."""
     board = None if issuer.is_board else issuers.board(ctx)

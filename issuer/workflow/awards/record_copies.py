@@ -16,20 +16,13 @@ from issuer.domain.oid4vci import ProtocolError
 from issuer.models import LearnerRecord, WalletCopy
 from issuer.workflow import audit
 from issuer.workflow.awards import documents
-from issuer.workflow.awards.publish_ob3 import JWT, OpenBadges3
+from issuer.workflow.awards.bound_copies import sign_bound_copy
 from issuer.workflow.context import Context
 from issuer.workflow.programs import issuers
 
 
 def copy_url(ctx: Context, record_id: str, copy_id: str) -> str:
     return f"{ctx.urls.learner_record(record_id)}/copies/{copy_id}"
-
-
-def _publisher(ctx: Context) -> OpenBadges3:
-    for publisher in ctx.publishers:
-        if isinstance(publisher, OpenBadges3):
-            return publisher
-    raise RuntimeError("The Open Badges 3.0 publisher is not configured")
 
 
 def issue_record_copy(
@@ -47,27 +40,10 @@ def issue_record_copy(
     unsigned = {key: value for key, value in stored.items() if key != "proof"}
     unsigned["id"] = url
     unsigned["credentialSubject"] = {**stored["credentialSubject"], "id": holder_did}
-    signer = _publisher(ctx)
-    credential: Any
-    if fmt == "ldp_vc":
-        credential = signer.sign(ctx, board, unsigned)
-        signer.schemas.check("clr-credential", credential)
-        documents.store_json(ctx, url, credential)
-    else:
-        credential = signer.vc_jwt(ctx, board, unsigned)
-        documents.store(ctx, url, credential.encode(), JWT)
-    ctx.session.add(
-        WalletCopy(
-            id=copy_id,
-            learner_record_id=record.id,
-            offer_id=offer_id,
-            holder_did=holder_did,
-            credential_id=url,
-            format=fmt,
-            issued_at=ctx.now,
-        )
+    copy = WalletCopy(
+        id=copy_id, learner_record_id=record.id, offer_id=offer_id, holder_did=holder_did
     )
-    ctx.session.flush()
+    credential = sign_bound_copy(ctx, board, unsigned, copy, "clr-credential", fmt)
     audit.record(
         ctx,
         "wallet_copy.issued",

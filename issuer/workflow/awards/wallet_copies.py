@@ -28,7 +28,7 @@ from issuer.signing.holder_keys import did_jwk, holder_key
 from issuer.signing.jws import HolderProofRegistry
 from issuer.workflow import audit
 from issuer.workflow.awards import documents, record_copies, wallet_offers
-from issuer.workflow.awards.publish_ob3 import JWT, OpenBadges3
+from issuer.workflow.awards.bound_copies import sign_bound_copy
 from issuer.workflow.context import Context
 
 PROOF_REGISTRY = HolderProofRegistry()
@@ -88,13 +88,6 @@ def check_proof(ctx: Context, proof: str) -> str:
         raise ProtocolError("invalid_proof", "The proof's iat is not recent.")
     wallet_offers.spend_nonce(ctx, claims.get("nonce"))
     return holder.did or did_jwk(holder.key)
-
-
-def publisher(ctx: Context) -> OpenBadges3:
-    for publisher in ctx.publishers:
-        if isinstance(publisher, OpenBadges3):
-            return publisher
-    raise RuntimeError("The Open Badges 3.0 publisher is not configured")
 
 
 def copy_url(ctx: Context, award_id: str, copy_id: str) -> str:
@@ -157,28 +150,9 @@ def issue_bound_copy(ctx: Context, award: Award, offer_id: str, holder_did: str,
     unsigned = {key: value for key, value in published.items() if key != "proof"}
     unsigned["id"] = url
     unsigned["credentialSubject"] = {"id": holder_did, **published["credentialSubject"]}
-    signer = publisher(ctx)
     issuer = ctx.get(Issuer, award.issuer_id)
-    credential: Any
-    if fmt == "ldp_vc":
-        credential = signer.sign(ctx, issuer, unsigned)
-        signer.schemas.check("openbadge-credential", credential)
-        documents.store_json(ctx, url, credential)
-    else:
-        credential = signer.vc_jwt(ctx, issuer, unsigned)
-        documents.store(ctx, url, credential.encode(), JWT)
-    ctx.session.add(
-        WalletCopy(
-            id=copy_id,
-            award_id=award.id,
-            offer_id=offer_id,
-            holder_did=holder_did,
-            credential_id=url,
-            format=fmt,
-            issued_at=ctx.now,
-        )
-    )
-    ctx.session.flush()
+    copy = WalletCopy(id=copy_id, award_id=award.id, offer_id=offer_id, holder_did=holder_did)
+    credential = sign_bound_copy(ctx, issuer, unsigned, copy, "openbadge-credential", fmt)
     audit.record(
         ctx, "wallet_copy.issued", "award", award.id, copy=copy_id, holder=holder_did, format=fmt
     )

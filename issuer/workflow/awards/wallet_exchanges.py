@@ -26,6 +26,7 @@ from issuer.signing.data_integrity import verify_data_integrity
 from issuer.signing.holder_keys import ED25519_PUB
 from issuer.signing.multibase import decode_base58btc
 from issuer.workflow.awards import wallet_copies
+from issuer.workflow.awards.publish_ob3 import ob3_publisher
 from issuer.workflow.awards.wallet_offers import secret_hash
 from issuer.workflow.context import Context
 
@@ -125,7 +126,7 @@ def check_presentation(ctx: Context, presentation: dict[str, Any], challenge: st
     holder_id = holder.get("id") if isinstance(holder, dict) else holder
     if holder_id is not None and holder_id != did:
         raise ExchangeError("wrong_holder", "The proof's key is not the presentation holder's.")
-    loader = wallet_copies.publisher(ctx).loader
+    loader = ob3_publisher(ctx).loader
     result = verify_data_integrity(
         presentation, _did_key_resolver(did), loader, proof_purpose=vcapi.PROOF_PURPOSE, now=ctx.now
     )
