@@ -134,10 +134,19 @@ def phone_width(driver) -> None:
 
 
 def wait_for(predicate, timeout: float = 10.0):
-    """Ask ``predicate`` again every 0.1 s until it answers something true; that answer."""
+    """Ask ``predicate`` again every 0.1 s until it answers something true; that answer.
+
+    While a page is being replaced an element found a moment ago goes stale, or is not there
+    yet: that is "not yet", asked again, never a failure of the test.
+    """
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        result = predicate()
+        try:
+            result = predicate()
+        except (StaleElementReferenceException, NoSuchElementException):
+            result = None
         if result:
             return result
         time.sleep(0.1)
