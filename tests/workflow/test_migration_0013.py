@@ -5,94 +5,21 @@ stored for an award issued before the migration."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from issuer.db import Database
 from issuer.migrations import current_revision, head_revision, upgrade
-
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-AWARD = "00000000-0000-4000-8000-000000000001"
-OFFER = "00000000-0000-4000-8000-0000000000a1"
+from tests.workflow.migration_rows import AWARD, NOW, OFFER, seed_award
+from tests.workflow.migration_rows import table_rows as _rows
 
 
 @pytest.fixture
 def at_0012(database_at: Callable[[str], Database]) -> Database:
     """A database at 0012 holding an issuer, an account, an earner, an award and documents."""
-    return _seeded(database_at("0012"))
-
-
-def _seeded(database: Database) -> Database:
-    meta = sa.MetaData()
-    meta.reflect(database.engine)
-    t = meta.tables
-    with database.engine.begin() as conn:
-        conn.execute(
-            t["issuers"]
-            .insert()
-            .values(
-                id=1,
-                name="District 1",
-                url="https://d.example.org",
-                email="pd@d.example.org",
-                description="",
-                is_board=False,
-                status_method="bitstring",
-                created_at=NOW,
-            )
-        )
-        conn.execute(
-            t["accounts"]
-            .insert()
-            .values(
-                id=1,
-                role="earner",
-                email="ada@x.example",
-                token_hash="1" * 64,
-                created_at=NOW,
-            )
-        )
-        conn.execute(
-            t["earners"].insert().values(id=1, name="Ada", email="ada@x.example", created_at=NOW)
-        )
-        conn.execute(
-            t["awards"]
-            .insert()
-            .values(
-                id=AWARD,
-                kind="program",
-                earner_id=1,
-                issuer_id=1,
-                name="Formative Assessment",
-                earner_name="Ada",
-                credit_hours="0.5",
-                issued_at=NOW,
-                status="active",
-                recipient_salt="ab" * 16,
-                status_index=7,
-                status_list=1,
-            )
-        )
-        conn.execute(
-            t["published_documents"]
-            .insert()
-            .values(
-                path=f"/ob3/credentials/{AWARD}",
-                media_type="application/ld+json",
-                body=b'{"id": "credential"}',
-                etag='"e"',
-                award_id=AWARD,
-                updated_at=NOW,
-            )
-        )
-    return database
-
-
-def _rows(database: Database, table: str) -> list[tuple]:
-    with database.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}")).all()]  # noqa: S608
+    return seed_award(database_at("0012"))
 
 
 def test_existing_rows_and_documents_keep_their_values(at_0012, tmp_path):

@@ -4,117 +4,22 @@ then take one exchange (and only one)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 
 from issuer.db import Database
 from issuer.migrations import current_revision, upgrade
-from tests.postgres import throwaway_database
-
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-AWARD = "00000000-0000-4000-8000-000000000001"
-OFFER = "00000000-0000-4000-8000-0000000000a1"
+from tests.workflow.migration_rows import NOW, OFFER, seed_award, seed_wallet_offer
+from tests.workflow.migration_rows import table_rows as _rows
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def at_0013(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+@pytest.fixture
+def at_0013(database_at: Callable[[str], Database]) -> Database:
     """A database at 0013 holding an issuer, an account, an earner, an award, documents and an
     open wallet offer."""
-    if request.param == "sqlite":
-        yield from _seeded(f"sqlite:///{tmp_path / 'issuer.sqlite3'}", tmp_path)
-    else:
-        with throwaway_database("migration_0014") as url:
-            yield from _seeded(url, tmp_path)
-
-
-def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
-    database = Database(url)
-    upgrade(database, tmp_path, revision="0013")
-    meta = sa.MetaData()
-    meta.reflect(database.engine)
-    t = meta.tables
-    with database.engine.begin() as conn:
-        conn.execute(
-            t["issuers"]
-            .insert()
-            .values(
-                id=1,
-                name="District 1",
-                url="https://d.example.org",
-                email="pd@d.example.org",
-                description="",
-                is_board=False,
-                status_method="bitstring",
-                created_at=NOW,
-            )
-        )
-        conn.execute(
-            t["accounts"]
-            .insert()
-            .values(
-                id=1,
-                role="earner",
-                email="ada@x.example",
-                token_hash="1" * 64,
-                created_at=NOW,
-            )
-        )
-        conn.execute(
-            t["earners"].insert().values(id=1, name="Ada", email="ada@x.example", created_at=NOW)
-        )
-        conn.execute(
-            t["awards"]
-            .insert()
-            .values(
-                id=AWARD,
-                kind="program",
-                earner_id=1,
-                issuer_id=1,
-                name="Formative Assessment",
-                earner_name="Ada",
-                credit_hours="0.5",
-                issued_at=NOW,
-                status="active",
-                recipient_salt="ab" * 16,
-                status_index=7,
-                status_list=1,
-            )
-        )
-        conn.execute(
-            t["published_documents"]
-            .insert()
-            .values(
-                path=f"/ob3/credentials/{AWARD}",
-                media_type="application/ld+json",
-                body=b'{"id": "credential"}',
-                etag='"e"',
-                award_id=AWARD,
-                updated_at=NOW,
-            )
-        )
-        conn.execute(
-            t["wallet_offers"]
-            .insert()
-            .values(
-                id=OFFER,
-                award_id=AWARD,
-                created_by=1,
-                code_hash="c" * 64,
-                created_at=NOW,
-                expires_at=NOW + timedelta(minutes=10),
-            )
-        )
-    yield database
-    database.dispose()
-
-
-def _rows(database: Database, table: str) -> list[tuple]:
-    with database.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}")).all()]  # noqa: S608
+    return seed_wallet_offer(seed_award(database_at("0013")))
 
 
 EXCHANGE = sa.text(

@@ -3,9 +3,7 @@ which keep their bytes, and a document written after the upgrade is recorded in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -14,47 +12,15 @@ from issuer.db import Database
 from issuer.migrations import current_revision, head_revision, upgrade
 from issuer.models import PublicationChange, PublishedDocument
 from issuer.workflow.awards.publication_log import record_publication_changes
-from tests.postgres import throwaway_database
-
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-PATH = "/ob2/issuers/1"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def at_0015(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database at 0015 holding a published issuer profile."""
-    if request.param == "sqlite":
-        yield from _seeded(f"sqlite:///{tmp_path / 'issuer.sqlite3'}", tmp_path)
-    else:
-        with throwaway_database("migration_0016") as url:
-            yield from _seeded(url, tmp_path)
+from tests.workflow.migration_rows import CREDENTIAL_PATH as PATH
+from tests.workflow.migration_rows import seed_award
+from tests.workflow.migration_rows import table_rows as _rows
 
 
-def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
-    database = Database(url)
-    upgrade(database, tmp_path, revision="0015")
-    meta = sa.MetaData()
-    meta.reflect(database.engine)
-    with database.engine.begin() as conn:
-        conn.execute(
-            meta.tables["published_documents"]
-            .insert()
-            .values(
-                path=PATH,
-                media_type="application/ld+json",
-                body=b'{"id": "issuer"}',
-                etag='"e"',
-                award_id=None,
-                updated_at=NOW,
-            )
-        )
-    yield database
-    database.dispose()
-
-
-def _rows(database: Database, table: str) -> list[tuple]:
-    with database.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}")).all()]  # noqa: S608
+@pytest.fixture
+def at_0015(database_at: Callable[[str], Database]) -> Database:
+    """A database at 0015 holding an award and its published credential."""
+    return seed_award(database_at("0015"))
 
 
 def test_published_documents_keep_their_bytes_and_the_feed_starts_empty(at_0015, tmp_path):
@@ -69,7 +35,7 @@ def test_a_document_written_after_the_upgrade_is_recorded_in_the_feed(at_0015, t
     upgrade(at_0015, tmp_path)
     record_publication_changes(at_0015)
     with at_0015.transaction() as session:
-        session.get(PublishedDocument, PATH).body = b'{"id": "issuer", "name": "new"}'
+        session.get(PublishedDocument, PATH).body = b'{"id": "credential", "name": "new"}'
     with at_0015.session() as session:
         rows = list(session.scalars(sa.select(PublicationChange)))
     assert [row.paths for row in rows] == [PATH] and rows[0].seq >= 1

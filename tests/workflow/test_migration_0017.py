@@ -4,9 +4,8 @@ neither an award nor a record (or both) is refused by the database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,60 +13,54 @@ from sqlalchemy.exc import IntegrityError
 
 from issuer.db import Database
 from issuer.migrations import current_revision, head_revision, upgrade
-from tests.postgres import throwaway_database
-from tests.workflow.test_migration_0014 import AWARD, OFFER
-from tests.workflow.test_migration_0014 import _seeded as seeded_at_0013
+from tests.workflow.migration_rows import (
+    AWARD,
+    EARNER,
+    NOW,
+    OFFER,
+    seed_award,
+    seed_wallet_offer,
+    tables,
+)
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 RECORD = "00000000-0000-4000-8000-0000000000c1"
 COPY = "00000000-0000-4000-8000-0000000000d1"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def at_0016(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+@pytest.fixture
+def at_0016(database_at: Callable[[str], Database]) -> Database:
     """A database at 0016 holding an award with a wallet offer and a wallet copy of it, and a
     learner record of the same educator."""
-    if request.param == "sqlite":
-        yield from _seeded(f"sqlite:///{tmp_path / 'issuer.sqlite3'}", tmp_path)
-    else:
-        with throwaway_database("migration_0017") as url:
-            yield from _seeded(url, tmp_path)
-
-
-def _seeded(url: str, tmp_path: Path) -> Iterator[Database]:
-    for database in seeded_at_0013(url, tmp_path):
-        upgrade(database, tmp_path, revision="0016")
-        meta = sa.MetaData()
-        meta.reflect(database.engine)
-        t = meta.tables
-        with database.engine.begin() as conn:
-            conn.execute(
-                t["wallet_copies"]
-                .insert()
-                .values(
-                    id=COPY,
-                    award_id=AWARD,
-                    offer_id=OFFER,
-                    holder_did="did:key:z6MkExample",
-                    credential_id=f"https://badges.test/ob3/credentials/{AWARD}/copies/{COPY}",
-                    format="ldp_vc",
-                    issued_at=NOW,
-                )
+    database = seed_wallet_offer(seed_award(database_at("0016")))
+    t = tables(database)
+    with database.engine.begin() as conn:
+        conn.execute(
+            t["wallet_copies"]
+            .insert()
+            .values(
+                id=COPY,
+                award_id=AWARD,
+                offer_id=OFFER,
+                holder_did="did:key:z6MkExample",
+                credential_id=f"https://badges.test/ob3/credentials/{AWARD}/copies/{COPY}",
+                format="ldp_vc",
+                issued_at=NOW,
             )
-            conn.execute(
-                t["learner_records"]
-                .insert()
-                .values(
-                    id=RECORD,
-                    earner_id=1,
-                    contents_hash="d" * 64,
-                    partial=False,
-                    left_out="",
-                    recipient_salt="ef" * 16,
-                    created_at=NOW,
-                )
+        )
+        conn.execute(
+            t["learner_records"]
+            .insert()
+            .values(
+                id=RECORD,
+                earner_id=EARNER,
+                contents_hash="d" * 64,
+                partial=False,
+                left_out="",
+                recipient_salt="ef" * 16,
+                created_at=NOW,
             )
-        yield database
+        )
+    return database
 
 
 def _rows(database: Database, table: str) -> list[dict[str, object]]:
