@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from issuer import api, cli, oauth, ob3api, ops, public, web
+from issuer import api, cli, clrapi, oauth, ob3api, ops, public, web
 from issuer.config import STATIC_DIR, Settings
 from issuer.runtime import Services
 from issuer.web.transport import install_security_headers, wrap_transport
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     web.init_app(app)
     oauth.init_app(app)  # after web: the consent page uses its CSRF protection
     ob3api.init_app(app)
+    clrapi.init_app(app)
     cli.init_app(app)
     metrics = ops.init_app(app)  # /healthz, /readyz, /metrics; names a missing active key
     https = settings.base_url.startswith("https://")

@@ -10,7 +10,13 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from issuer import errors as e
-from issuer.domain.oauth_urls import API_PREFIX, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH
+from issuer.domain.oauth_urls import (
+    API_PREFIX,
+    CLR_API_PREFIX,
+    REGISTER_PATH,
+    REVOKE_PATH,
+    TOKEN_PATH,
+)
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +137,7 @@ JSON_PATHS = (
     "/.well-known/",
     "/oid4vci/",
     f"{API_PREFIX}/",
+    f"{CLR_API_PREFIX}/",
     TOKEN_PATH,
     REGISTER_PATH,
     REVOKE_PATH,

@@ -1,10 +1,13 @@
-"""Where the authorization server and the Open Badges 3.0 API live (permanent paths)."""
+"""Where the authorization server and the 1EdTech APIs (Open Badges 3.0, CLR 2.0) live (permanent
+paths)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 API_PREFIX = "/ims/ob/v3p0"
+CLR_API_PREFIX = "/ims/clr/v2p0"
+LOGO_PATH = "/static/issuer-logo.svg"
 AUTHORIZE_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a secret
 REVOKE_PATH = "/oauth/revoke"
@@ -56,3 +59,19 @@ class OAuthUrls:
     @property
     def credentials(self) -> str:
         return self.api + "/credentials"
+
+    @property
+    def logo(self) -> str:
+        return self.base + LOGO_PATH
+
+    @property
+    def clr_api(self) -> str:
+        return self.base + CLR_API_PREFIX
+
+    @property
+    def clr_discovery(self) -> str:
+        return self.clr_api + "/discovery"
+
+    @property
+    def clr_credentials(self) -> str:
+        return self.clr_api + "/credentials"

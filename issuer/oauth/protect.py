@@ -48,8 +48,8 @@ class OAuthRefused(Exception):
 class _Validator(BearerTokenValidator):  # type: ignore[misc]  # Authlib is untyped
     """Looks bearer tokens up by hash and judges expiry on the service clock."""
 
-    def __init__(self, ctx: Context) -> None:
-        super().__init__(realm=REALM)
+    def __init__(self, ctx: Context, realm: str) -> None:
+        super().__init__(realm=realm)
         self.ctx = ctx
 
     def authenticate_token(self, token_string: str) -> Token | None:
@@ -57,49 +57,52 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]  # Authlib is unty
         return Token(row, self.ctx.now) if row is not None else None
 
 
-def require(scope: str) -> Grant:
+def require(scope: str, realm: str = REALM) -> Grant:
     """The grant behind this request's bearer token, which must carry ``scope``.
 
     Raises ``OAuthRefused`` (401 or 403) otherwise, and also when the account behind the token
-    is gone or is no earner's (only earners grant apps access).
+    is gone or is no earner's (only earners grant apps access). ``realm`` names the API in the
+    ``WWW-Authenticate`` challenge.
     """
     svc: Services = current_app.extensions["issuer.services"]
     session = svc.db.session()
     try:
         ctx = svc.context(session, SYSTEM)
-        token = _validate(ctx, scope)
+        token = _validate(ctx, scope, realm)
         account = oauth_grants.account(ctx, token.row.account_id)
     finally:
         session.close()
     if account is None:
-        raise _refusal(401, "invalid_token", "The account behind this token no longer exists.")
+        raise _refusal(
+            401, "invalid_token", "The account behind this token no longer exists.", realm
+        )
     return Grant(actor_for(account), token.row.client_id, frozenset(split(token.row.scope)))
 
 
-def _validate(ctx: Context, scope: str) -> Token:
+def _validate(ctx: Context, scope: str, realm: str) -> Token:
     protector = ResourceProtector()
-    protector.register_token_validator(_Validator(ctx))
+    protector.register_token_validator(_Validator(ctx, realm))
     try:
         token: Token = protector.validate_request([scope], FlaskJsonRequest(request))
     except OAuth2Error as error:
-        raise _from_authlib(error, scope) from None
+        raise _from_authlib(error, scope, realm) from None
     return token
 
 
-def _from_authlib(error: OAuth2Error, scope: str) -> OAuthRefused:
+def _from_authlib(error: OAuth2Error, scope: str, realm: str) -> OAuthRefused:
     """RFC 6750 §3: no error code without credentials; the needed scope with insufficient_scope."""
     code = error.error or "invalid_token"
     description = error.get_error_description()
     if code == "insufficient_scope":
-        header = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}"'
+        header = f'Bearer realm="{realm}", error="insufficient_scope", scope="{scope}"'
         return OAuthRefused(403, code, description, [("WWW-Authenticate", header)])
     if code in ("missing_authorization", "unsupported_token_type"):
         return OAuthRefused(
-            401, code, description, [("WWW-Authenticate", f'Bearer realm="{REALM}"')]
+            401, code, description, [("WWW-Authenticate", f'Bearer realm="{realm}"')]
         )
-    return _refusal(401, "invalid_token", description)
+    return _refusal(401, "invalid_token", description, realm)
 
 
-def _refusal(status: int, error: str, description: str) -> OAuthRefused:
-    header = f'Bearer realm="{REALM}", error="{error}"'
+def _refusal(status: int, error: str, description: str, realm: str) -> OAuthRefused:
+    header = f'Bearer realm="{realm}", error="{error}"'
     return OAuthRefused(status, error, description, [("WWW-Authenticate", header)])

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -26,30 +24,17 @@ from issuer.oauth.protect import Grant, OAuthRefused, require
 from issuer.oauth.scopes import CREDENTIAL_READ, CREDENTIAL_UPSERT, PROFILE_READ, PROFILE_UPDATE
 from issuer.ob3api import errors as imsx
 from issuer.ob3api.discovery import service_description
+from issuer.ob3api.paging import BadQuery, link_header, paging_from
 from issuer.runtime import Services
 from issuer.verify import VerifyInput
 from issuer.workflow.integrations import backpack
 
 blueprint = Blueprint("ob3api", __name__, url_prefix=API_PREFIX)
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 COMPACT_JWS = re.compile(r"^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$")
 ALLOWED = {"/credentials": ["GET", "POST"], "/profile": ["GET", "PUT"], "/discovery": ["GET"]}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-class BadQuery(Exception):
-    """A paging parameter that is not what the API allows (400 ``invalid_query_parameter``)."""
-
-
-@dataclass(frozen=True)
-class Paging:
-    limit: int
-    offset: int
-    since: datetime | None
-    since_text: str | None
 
 
 def _services() -> Services:
@@ -76,7 +61,7 @@ def get_credentials() -> Response:
     """The earner's credentials, paged with ``limit``/``offset``, filtered by ``since``."""
     _act_as(require(CREDENTIAL_READ))
     try:
-        paging = _paging()
+        paging = paging_from(request.args)
     except BadQuery as error:
         return imsx.invalid_query(str(error))
     page = read(
@@ -91,7 +76,9 @@ def get_credentials() -> Response:
         }
     )
     response.headers["X-Total-Count"] = str(page.total)
-    response.headers["Link"] = _links(paging, page.total)
+    response.headers["Link"] = link_header(
+        OAuthUrls(_services().settings.base_url).credentials, paging, page.total
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -153,47 +140,6 @@ for _path, _allowed in ALLOWED.items():  # other methods answer imsx_StatusInfo 
 @blueprint.route("/<path:rest>", methods=list(METHODS))
 def _unknown(rest: str) -> Response:
     raise NotFound("The Open Badges 3.0 API has no such endpoint.")
-
-
-def _paging() -> Paging:
-    args = request.args
-    limit = _integer(args.get("limit"), "limit", DEFAULT_LIMIT, minimum=1)
-    offset = _integer(args.get("offset"), "offset", 0, minimum=0)
-    since_text = args.get("since")
-    return Paging(min(limit, MAX_LIMIT), offset, _timestamp(since_text), since_text)
-
-
-def _integer(text: str | None, name: str, default: int, *, minimum: int) -> int:
-    if text is None:
-        return default
-    if not text.isdigit() or len(text) > 9 or int(text) < minimum:
-        raise BadQuery(f"{name} must be an integer of at least {minimum}.")
-    return int(text)
-
-
-def _timestamp(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadQuery("since must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _links(paging: Paging, total: int) -> str:
-    """RFC 8288 links as the OB 3.0 API asks: first and last always, next and prev when they exist."""
-    limit, offset = paging.limit, paging.offset
-    pages = {"first": 0, "last": max(0, (total - 1) // limit * limit)}
-    if offset + limit < total:
-        pages["next"] = offset + limit
-    if offset > 0:
-        pages["prev"] = max(0, offset - limit)
-    base = OAuthUrls(_services().settings.base_url).credentials
-    since = f"&since={paging.since_text}" if paging.since_text else ""
-    return ", ".join(
-        f'<{base}?limit={limit}&offset={start}{since}>; rel="{rel}"' for rel, start in pages.items()
-    )
 
 
 def _credential_body() -> tuple[dict[str, Any] | str, bytes, str]:

@@ -15,9 +15,9 @@ from issuer.domain.oauth_urls import OAuthUrls
 from issuer.oauth.scopes import (
     CREDENTIAL_READ,
     CREDENTIAL_UPSERT,
+    OB3_SCOPES,
     PROFILE_READ,
     PROFILE_UPDATE,
-    SCOPES,
 )
 from issuer.ob3api.errors import CODE_MINOR_VALUES
 
@@ -257,7 +257,7 @@ def _security_scheme(urls: OAuthUrls, name: str) -> dict[str, Any]:
                 "authorizationUrl": urls.authorize,
                 "tokenUrl": urls.token,
                 "refreshUrl": urls.token,
-                "scopes": dict(SCOPES),
+                "scopes": dict(OB3_SCOPES),
             }
         },
     }
@@ -294,11 +294,12 @@ def _schemas() -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
-        **_status_info_schemas(),
+        **status_info_schemas(),
     }
 
 
-def _status_info_schemas() -> dict[str, Any]:
+def status_info_schemas() -> dict[str, Any]:
+    """The ``imsx_StatusInfo`` component schemas (shared with the CLR 2.0 API's document)."""
     return {
         "Imsx_StatusInfo": {
             "type": "object",

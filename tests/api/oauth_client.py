@@ -32,6 +32,11 @@ UPSERT = SCOPE + "credential.upsert"
 PROFILE = SCOPE + "profile.readonly"
 PROFILE_UPDATE = SCOPE + "profile.update"
 ALL_SCOPES = " ".join([READ, UPSERT, PROFILE, PROFILE_UPDATE])
+CLR_SCOPE = "https://purl.imsglobal.org/spec/clr/v2p0/scope/"
+CLR_READ = CLR_SCOPE + "credential.readonly"
+CLR_PROFILE = CLR_SCOPE + "profile.readonly"
+CLR_SCOPES = " ".join([CLR_READ, CLR_PROFILE])
+EVERY_SCOPE = f"{ALL_SCOPES} {CLR_SCOPES}"  # both APIs (OB 3.0 and CLR 2.0)
 REDIRECT = "https://backpack.example.org/callback"
 PASSWORD = "correct horse battery"
 

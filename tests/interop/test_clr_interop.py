@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.api.oauth_client import CLR_READ, EVERY_SCOPE, Backpack, bearer, make_earner
 from tests.conftest import BASE_URL
 from tests.unit.test_verify_clr_vectors import SIGNED, VectorIssuers
 from tests.vendored import clr_file
@@ -46,6 +47,29 @@ def test_digital_bazaar_verifies_the_record_and_rejects_tampering(
     assert good["refused"] == []
     assert good["proofs"][0]["verificationMethod"] == record["proof"][0]["verificationMethod"]
     assert bad["verified"] is False
+
+
+@pytest.fixture
+def api_record(api, district, client) -> dict[str, Any]:
+    """The record a backpack reads through the CLR 2.0 API (registration, code + PKCE, token)."""
+    educator = make_earner(api, district, awards=2)
+    backpack = Backpack(client)
+    assert backpack.register(scope=EVERY_SCOPE).status_code == 201
+    token = backpack.tokens(educator.email, scope=CLR_READ)["access_token"]
+    response = client.get("/ims/clr/v2p0/credentials", headers=bearer(token))
+    assert response.status_code == 200, response.get_json()
+    [record] = response.get_json()["credential"]
+    return record  # type: ignore[no-any-return]
+
+
+def test_digital_bazaar_verifies_the_record_a_backpack_reads_through_the_clr_api(
+    node_vc, contexts_dir, api_record, live_server
+):
+    [result] = node_vc.verify_vc_many(
+        [api_record], contexts_dir, origins=live_server.origins(BASE_URL)
+    )
+    assert result["verified"] is True, result["errors"]
+    assert result["refused"] == []
 
 
 @pytest.fixture

@@ -179,7 +179,7 @@ def test_no_import_cycles_between_parts_of_issuer():
 # Adapters parse, authorize, call a use case and render: rows and queries stay in workflow/.
 # cli.py is held to the same rule: it builds its services through app.py (the one composition
 # root) and reaches storage only through workflow/, so it needs no exception.
-ADAPTERS = ["api", "web", "ob3api", "oauth", "public", "ops"]
+ADAPTERS = ["api", "web", "ob3api", "clrapi", "oauth", "public", "ops"]
 ORM = ("issuer.models", "issuer.db", "sqlalchemy")
 
 

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -43,31 +44,61 @@ class SignedRecord:
     created: bool
 
 
+@dataclass(frozen=True)
+class RecordPage:
+    """A page of the educator's records and how many the filter matched (for X-Total-Count)."""
+
+    items: list[SignedRecord]
+    total: int
+
+
 def educator_record(ctx: Context, earner_id: int) -> SignedRecord:
     """The educator's record as of now (the earner themself, or PTSB): the latest stored one when
     it holds and leaves out the same awards, otherwise a new one signed by PTSB and stored."""
     earner = ctx.get(Earner, earner_id)
     _check_reader(ctx, earner)
-    contents = record_contents(_recorded_awards(ctx, earner_id), ctx.now)
-    if not contents.held:
+    record = _current_record(ctx, earner)
+    if record is None:
         raise Conflict(
             f"{earner.name} holds no active award yet, so there is no record to sign.",
             code="no_active_awards",
         )
-    digest = hashlib.sha256(contents.fingerprint.encode()).hexdigest()
-    existing = ctx.session.scalar(
-        select(LearnerRecord).where(
-            LearnerRecord.earner_id == earner_id, LearnerRecord.contents_hash == digest
-        )
-    )
-    if existing is not None:
-        return _stored(ctx, existing, created=False)
-    return _sign_new(ctx, earner, contents, digest)
+    return record
 
 
 def own_record(ctx: Context) -> SignedRecord:
     """The signed-in educator's own record (the portfolio's "Download my record")."""
     return educator_record(ctx, earners.own_earner(ctx).id)
+
+
+def records_for_app(ctx: Context, *, limit: int, offset: int, since: datetime | None) -> RecordPage:
+    """getCredentials of the CLR 2.0 API, for an app the educator (``ctx.actor``) authorized:
+    their current record (made and stored as ``educator_record`` does) when it was issued after
+    ``since``, paged. No earner record or no active award yet is an empty page, not an error;
+    older records are not listed (they stay verifiable at their own ids)."""
+    if ctx.actor.role is not Role.EARNER:
+        raise Forbidden("Only an educator's own apps read their learner record.", code="wrong_role")
+    earner = earners.find_by_email(ctx, ctx.actor.email)
+    record = _current_record(ctx, earner) if earner is not None else None
+    held = [record] if record is not None else []
+    held = [r for r in held if since is None or r.record.created_at > since]
+    return RecordPage(held[offset : offset + limit], len(held))
+
+
+def _current_record(ctx: Context, earner: Earner) -> SignedRecord | None:
+    """The stored record with the educator's current contents, a new one, or None (no award)."""
+    contents = record_contents(_recorded_awards(ctx, earner.id), ctx.now)
+    if not contents.held:
+        return None
+    digest = hashlib.sha256(contents.fingerprint.encode()).hexdigest()
+    existing = ctx.session.scalar(
+        select(LearnerRecord).where(
+            LearnerRecord.earner_id == earner.id, LearnerRecord.contents_hash == digest
+        )
+    )
+    if existing is not None:
+        return _stored(ctx, existing, created=False)
+    return _sign_new(ctx, earner, contents, digest)
 
 
 def _check_reader(ctx: Context, earner: Earner) -> None:
