@@ -29,8 +29,8 @@ answer was not 2xx or if the database holds fewer awards than completions sent.
 
 Printed per run: awards/s, p50, p95 and p99 latency (wrk's), and the CPU time the server side
 used per award (gunicorn master and workers plus the PostgreSQL backends of the run's
-database, from /proc: what the award costs, whatever else loads the machine); then the median
-of the runs.
+database, from /proc: what the award costs, whatever else loads the machine), split into ``app``
+(gunicorn) and ``pg`` (the backends); then the median of the runs and the load average.
 
 ``--peer DIR`` runs the same measurement against another source tree (e.g. the code before a
 change, ``git archive <commit> | tar -x -C DIR``) in the same session, runs taking turns, so the
@@ -365,7 +365,7 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def server_pids(gunicorn: Any, database: str) -> list[int]:
+def server_pids(gunicorn: Any, database: str) -> tuple[list[int], list[int]]:
     """The gunicorn master and workers, and the PostgreSQL backends serving this database."""
     children = Path(f"/proc/{gunicorn.pid}/task/{gunicorn.pid}/children").read_text().split()
     name = database.rsplit("/", 1)[1]
@@ -376,7 +376,7 @@ def server_pids(gunicorn: Any, database: str) -> list[int]:
         text=True,
         check=True,
     ).stdout.split()
-    return [gunicorn.pid, *map(int, children), *map(int, backends)]
+    return [gunicorn.pid, *map(int, children)], list(map(int, backends))
 
 
 def one_run(tree: Path, args: argparse.Namespace) -> dict[str, float]:
@@ -391,11 +391,12 @@ def one_run(tree: Path, args: argparse.Namespace) -> dict[str, float]:
         process, port = start_gunicorn(tree, database, workdir, args.workers)
         admin = str(seeded["admin"])
         complete_all(port, admin, enrollments[: args.warmup], args.clients)
-        pids = server_pids(process, database)
-        cpu_before = cpu_seconds(pids)
+        app_pids, database_pids = server_pids(process, database)
+        app_before, database_before = cpu_seconds(app_pids), cpu_seconds(database_pids)
         timed = enrollments[args.warmup :]
         elapsed, report = complete_with_wrk(port, database, workdir, admin, timed, args.clients)
-        cpu = cpu_seconds(pids) - cpu_before
+        app_cpu = cpu_seconds(app_pids) - app_before
+        database_cpu = cpu_seconds(database_pids) - database_before
     finally:
         if process is not None:
             process.send_signal(signal.SIGTERM)
@@ -408,14 +409,17 @@ def one_run(tree: Path, args: argparse.Namespace) -> dict[str, float]:
         "p50_ms": report["p50_us"] / 1000,
         "p95_ms": report["p95_us"] / 1000,
         "p99_ms": report["p99_us"] / 1000,
-        "cpu_ms": 1000 * cpu / len(timed),
+        "cpu_ms": 1000 * (app_cpu + database_cpu) / len(timed),
+        "app_ms": 1000 * app_cpu / len(timed),
+        "pg_ms": 1000 * database_cpu / len(timed),
     }
 
 
 def line(label: str, result: dict[str, float]) -> str:
     return (
         f"{label:>8} {result['awards_per_s']:>9.1f} {result['p50_ms']:>8.1f}"
-        f" {result['p95_ms']:>8.1f} {result['p99_ms']:>8.1f} {result['cpu_ms']:>11.1f}"
+        f" {result['p95_ms']:>8.1f} {result['p99_ms']:>8.1f} {result['cpu_ms']:>12.1f}"
+        f" {result['app_ms']:>6.1f} {result['pg_ms']:>6.1f}"
     )
 
 
@@ -447,7 +451,8 @@ def main() -> None:
         )
     )
     print(
-        f"{'run':>8} {'awards/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'CPU ms/award':>11}"
+        f"{'run':>8} {'awards/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'CPU ms/award':>12}"
+        f" {'app':>6} {'pg':>6}"
     )
     results: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
     for number in range(args.repeat):
@@ -455,7 +460,7 @@ def main() -> None:
             result = one_run(tree, args)
             results[label].append(result)
             print(line(f"{label}{number + 1}", result), flush=True)
-    print("median of runs:")
+    print(f"median of runs (load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}):")
     for label, runs in results.items():
         median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         results[label] = [median]
