@@ -10,14 +10,22 @@ and hide its speed), ``wrk -t2 -c<clients>`` (default 8 connections), driven by 
 written into the run's folder (``completions.lua``):
 
 - ``request()`` issues ``POST /api/v1/enrollments/{id}/complete`` (admin token, a JSON ``{}``
-  body, an ``Idempotency-Key`` per enrollment) for every seeded enrollment exactly once: the
-  ids are in a table in the script and handed out round-robin over wrk's threads (thread ``t``
-  of ``T`` takes the ids at positions ``t, t+T, t+2T, ...``);
-- once a thread's ids are used up, ``delay()`` holds its idle connections (no filler request,
-  so wrk's latency statistics hold completions only) and the thread stops itself when its last
-  completion has been answered;
-- ``response()`` counts the non-2xx answers; ``done()`` prints p50/p95/p99 latency
-  (``latency:percentile``), the request count and the non-2xx count as JSON.
+  body, an ``Idempotency-Key`` and an ``X-Request-Id`` per enrollment) for every seeded
+  enrollment exactly once: the ids are in a table in the script and handed out round-robin over
+  wrk's threads (thread ``t`` of ``T`` takes the ids at positions ``t, t+T, t+2T, ...``);
+- once a thread's ids are used up, its connections send ``GET /healthz`` fillers until its last
+  completion is answered, then the thread stops itself. (A connection left idle instead is
+  accepted by a sync worker, which then blocks reading it while a completion waits in the
+  listen queue: runs stalled that way.) wrk also calls ``request()`` once before the run to check
+  the request's shape; that call gets a filler too, so no enrollment is used up unsent;
+- latency is measured in the script, per completion: LuaJIT's clock (``clock_gettime``,
+  monotonic) when ``request()`` hands the completion to wrk, and when ``response()`` sees the
+  answer carrying the same ``X-Request-Id`` (the server echoes it); fillers are left out. So
+  p50/p95/p99 are of completions only (nearest rank), with no coordinated-omission correction;
+  wrk's own ``latency:percentile(95)`` (fillers included, corrected by wrk) is printed beside them
+  in the run's ``wrk.out``;
+- ``response()`` counts the non-2xx answers; ``done()`` prints the percentiles, the counts
+  (sent, answered, 201, non-2xx, fillers, socket errors) and one non-2xx example as JSON.
 
 awards/s is computed here, not by wrk (wrk's own duration is the ``-d`` it was given): the bench
 polls the run's database every 20 ms (``SELECT count(*) FROM awards``, on a connection opened
@@ -25,12 +33,15 @@ after the server's processes were listed, so it is not counted as server CPU) an
 time from wrk's start to the first poll that sees every timed award committed; then it stops
 wrk (SIGINT) and reads ``done()``'s JSON. awards/s = timed awards / that time (so it includes
 up to 20 ms of polling granularity and wrk's start-up: slightly pessimistic). A run fails if any
-answer was not 2xx or if the database holds fewer awards than completions sent.
+answer was not 2xx, on a socket error, or if the database holds fewer awards than enrollments
+(no new award for 10 s ends the run). ``BENCH_KEEP=1`` keeps the run's folder (script, wrk's
+output, the server's log).
 
-Printed per run: awards/s, p50, p95 and p99 latency (wrk's), and the CPU time the server side
-used per award (gunicorn master and workers plus the PostgreSQL backends of the run's
-database, from /proc: what the award costs, whatever else loads the machine), split into ``app``
-(gunicorn) and ``pg`` (the backends); then the median of the runs and the load average.
+Printed per run: awards/s, p50, p95 and p99 latency (the script's, above), and the CPU time the
+server side used per award (gunicorn master and workers plus the PostgreSQL backends of the
+run's database, from /proc: what the award costs, whatever else loads the machine; the few
+fillers at the end are counted in it), split into ``app`` (gunicorn) and ``pg`` (the backends);
+then the median of the runs and the load average.
 
 ``--peer DIR`` runs the same measurement against another source tree (e.g. the code before a
 change, ``git archive <commit> | tar -x -C DIR``) in the same session, runs taking turns, so the
