@@ -45,6 +45,8 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_immediate=True)
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+        single_reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._single_read_sessions = sessionmaker(single_reads, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -53,6 +55,11 @@ class Database:
     def session(self, *, write: bool = False) -> Session:
         """A new session; ``write`` takes SQLite's write lock at BEGIN so writers queue, not fail."""
         return (self._write_sessions if write else self._sessions)()
+
+    def single_read_session(self) -> Session:
+        """A session for one read statement (a bearer token's account): autocommit, so no BEGIN
+        and no ROLLBACK round trip around it; never for anything that writes or reads twice."""
+        return self._single_read_sessions()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

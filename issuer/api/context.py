@@ -30,7 +30,7 @@ def bearer_token() -> str:
 
 def authenticate_request() -> None:
     """Check the bearer token before anything else, so a request without one always answers 401."""
-    session = services().db.session()
+    session = services().db.single_read_session()
     try:
         g.actor = authenticate(session, bearer_token())
     finally:

@@ -10,13 +10,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from issuer.domain import rubric
 from issuer.domain.credentials import expiry, stack_progress
 from issuer.domain.states import AwardKind, AwardStatus, EnrollmentStatus, Role
-from issuer.errors import Conflict, InvalidTransition, ValidationFailed
-from issuer.models import Award, Earner, Enrollment, Program, ProgramVersion, Stack
+from issuer.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from issuer.models import (
+    Award,
+    Earner,
+    Enrollment,
+    Issuer,
+    Program,
+    ProgramVersion,
+    Stack,
+    StackProgram,
+)
 from issuer.openbadges.identity import new_salt
 from issuer.workflow import audit
 from issuer.workflow.awards import publishing
@@ -24,9 +34,13 @@ from issuer.workflow.context import Context
 from issuer.workflow.integrations import events, mail_messages, notices
 from issuer.workflow.learning.enrollments import earned_program_ids, set_status
 from issuer.workflow.learning.reviews import latest_submission, scores_for
-from issuer.workflow.programs import stacks
+from issuer.workflow.programs import issuers, stacks
 
 MAX_IDEMPOTENCY_KEY = 255
+# PTSB's issuer row, read with the enrollment (one alias, so the statement's cache key is stable).
+BOARD = aliased(Issuer)
+# Memo key: whether any stack contains a program (read with the enrollment).
+IN_A_STACK = "program_in_a_stack"
 
 
 @dataclass(frozen=True)
@@ -39,7 +53,7 @@ def complete(ctx: Context, enrollment_id: int, idempotency_key: str) -> Completi
     """Confirm a passed enrollment; replaying the same key returns the award already made."""
     key = _checked_key(idempotency_key)
     ctx.actor.require_role(Role.ISSUER_ADMIN)
-    enrollment = ctx.get(Enrollment, enrollment_id, lock=True)
+    enrollment = _locked_enrollment(ctx, enrollment_id)
     ctx.actor.require_issuer(ctx.get(Program, enrollment.program_id).issuer_id)
     existing = ctx.session.scalar(select(Award).where(Award.enrollment_id == enrollment_id))
     if existing is not None:
@@ -55,6 +69,34 @@ def complete(ctx: Context, enrollment_id: int, idempotency_key: str) -> Completi
     set_status(ctx, enrollment, EnrollmentStatus.COMPLETED)
     _award_stacks(ctx, award)
     return Completion(award, created=True)
+
+
+def _locked_enrollment(ctx: Context, enrollment_id: int) -> Enrollment:
+    """The enrollment, row-locked (PostgreSQL; only its row: ``FOR UPDATE OF enrollments``),
+    read in one query with what its award needs: program, program version, earner, issuer and
+    PTSB's issuer row. They are held for the unit of work, so the later ``ctx.get`` of each is
+    answered from the session instead of one round trip apiece."""
+    board = BOARD
+    in_a_stack = exists().where(StackProgram.program_id == Enrollment.program_id)
+    query = (
+        select(Enrollment, Program, ProgramVersion, Earner, Issuer, board, in_a_stack)
+        .join(Program, Program.id == Enrollment.program_id)
+        .join(ProgramVersion, ProgramVersion.id == Enrollment.program_version_id)
+        .join(Earner, Earner.id == Enrollment.earner_id)
+        .join(Issuer, Issuer.id == Program.issuer_id)
+        .outerjoin(board, board.is_board.is_(True))
+        .where(Enrollment.id == enrollment_id)
+        .limit(1)
+        .with_for_update(of=Enrollment)
+    )
+    row = ctx.session.execute(query).first()
+    if row is None:
+        raise NotFound(f"No enrollment with id {enrollment_id}.", code="enrollment_not_found")
+    ctx.hold([entity for entity in row[:6] if entity is not None])
+    if row[5] is not None:
+        issuers.remember_board(ctx, row[5])
+    ctx.memo[(IN_A_STACK, row[0].program_id)] = bool(row[6])
+    return row[0]  # type: ignore[no-any-return]
 
 
 def _program_award(ctx: Context, enrollment: Enrollment, key: str) -> Award:
@@ -82,6 +124,8 @@ def _program_award(ctx: Context, enrollment: Enrollment, key: str) -> Award:
 def _award_stacks(ctx: Context, award: Award) -> None:
     """Award every stack this completion finishes (once per earner and stack)."""
     assert award.program_id is not None  # noqa: S101 - program awards always have one
+    if ctx.memo.get((IN_A_STACK, award.program_id)) is False:
+        return  # read with the enrollment: no stack contains the program
     containing = stacks.stacks_containing(ctx, {award.program_id})
     if not containing:
         return
@@ -126,9 +170,15 @@ def _new_award(
     publishing.prepare_award(ctx, award)
     ctx.session.add(award)  # inserted with its notice (the notice's id is needed next)
     events.award_issued(ctx, award, notices.create_notice(ctx, award))
-    publishing.publish_award(ctx, award)
-    audit.record(ctx, "award.issued", "award", award.id, kind=kind.value, earner_id=award.earner_id)
-    mail_messages.award_issued(ctx, award)
+    # The reads publishing and mail make (published artwork, keys, a mail suppression) need none
+    # of the rows added from here on: without autoflush those rows wait for one flush (the next
+    # query that needs them, or the commit) instead of a flush before each read.
+    with ctx.session.no_autoflush:
+        publishing.publish_award(ctx, award)
+        audit.record(
+            ctx, "award.issued", "award", award.id, kind=kind.value, earner_id=award.earner_id
+        )
+        mail_messages.award_issued(ctx, award)
     return award
 
 

@@ -4,10 +4,16 @@ from the awards table when something changes.
 
 Each list hands out its indexes in the order of a keyed permutation of ``0..capacity-1``
 (sequential indexes would leak issuance order; the key is the list's own, kept in the database).
-Taking the next position is one ``UPDATE ... RETURNING`` of the list's row inside the
-completion's transaction (a claim made outside it could not see an issuer or a list that
-transaction wrote, as the demo's seeding does, and would wait on it); the row lock serialises one
-issuer's claims until the completion commits. A full list makes the issuer's next list
+Taking the next position is one ``UPDATE ... RETURNING`` of the list's row. On PostgreSQL it
+is first tried as an autocommit statement on a connection of its own, so the row lock lasts that
+statement only and concurrent completions of one issuer do not queue behind each other's
+signing, baking and inserts until commit (a position taken by a completion that then rolls back
+stays unused: its bit stays 0, which no credential points at). It runs inside the completion's
+transaction instead on SQLite (whose write lock serialises writers anyway), when the autocommit
+claim finds no open list (an issuer or list this transaction wrote is invisible to it: the
+demo's seeding; or the newest list is full and the next must open), and for the rest of a unit
+of work once one claim or list opening ran inside it (an outside claim would then wait on this
+transaction's own row lock). A full list makes the issuer's next list
 open, at ``…/status/2``, ``…/status/3`` and so on, published like the first. The unique index on
 (issuer, list, index) remains the last line of defence.
 """
@@ -33,6 +39,8 @@ from issuer.workflow.context import Context
 FEISTEL_ROUNDS = 4
 # How often a claim may find the newest list full, or a legacy index taken, before giving up.
 CLAIM_ATTEMPTS = 64
+# Set in a unit of work's memo once a claim or a list opening ran inside its transaction.
+IN_TRANSACTION = "status_list_claims_in_transaction"
 
 PublishList = Callable[[Context, Issuer, int], None]
 
@@ -74,7 +82,10 @@ def claim_index(ctx: Context, issuer: Issuer, publish_list: PublishList) -> tupl
     full (or when it has none yet). Raises Conflict(code="status_list_full") only if claims keep
     failing (``CLAIM_ATTEMPTS``), which a working database never does."""
     for _ in range(CLAIM_ATTEMPTS):
-        claimed = _take_next_position(ctx, issuer.id)
+        claimed = _claimed_outside(ctx, issuer.id)
+        if claimed is None:
+            claimed = _take_next_position(ctx, issuer.id)
+            ctx.memo[IN_TRANSACTION] = True
         if claimed is None:
             _open_next_list(ctx, issuer, publish_list)
             continue
@@ -85,9 +96,34 @@ def claim_index(ctx: Context, issuer: Issuer, publish_list: PublishList) -> tupl
     raise Conflict("No status list index could be taken; retry.", code="status_list_full")
 
 
+def _claimed_outside(ctx: Context, issuer_id: int) -> Claimed | None:
+    """On PostgreSQL, unless this unit of work already claimed or opened a list in its own
+    transaction: the newest committed list's next position, taken by one autocommit statement
+    on a connection of its own; None when that is not possible here or no list has room."""
+    bind = ctx.session.get_bind()
+    if bind.dialect.name == "sqlite" or ctx.memo.get(IN_TRANSACTION):
+        return None
+    with bind.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        row = autocommit.execute(_next_position(issuer_id)).one_or_none()
+    return _claimed(row)
+
+
 def _take_next_position(ctx: Context, issuer_id: int) -> Claimed | None:
     """Take the newest list's next position: one statement in the completion's transaction;
     None when that list is full or the issuer has none."""
+    return _claimed(ctx.session.execute(_next_position(issuer_id)).one_or_none())
+
+
+def _claimed(row: Any) -> Claimed | None:
+    if row is None:
+        return None
+    number, allocated, capacity, key, legacy = row
+    return Claimed(number, allocated - 1, capacity, key, legacy)
+
+
+def _next_position(issuer_id: int) -> Any:
+    """``UPDATE ... RETURNING`` taking the issuer's newest list's next position, if it has room."""
     newest = (
         select(StatusList.id)
         .where(StatusList.issuer_id == issuer_id)
@@ -107,11 +143,7 @@ def _take_next_position(ctx: Context, issuer_id: int) -> Claimed | None:
             StatusList.legacy,
         )
     )
-    row = ctx.session.execute(statement).one_or_none()
-    if row is None:
-        return None
-    number, allocated, capacity, key, legacy = row
-    return Claimed(number, allocated - 1, capacity, key, legacy)
+    return statement
 
 
 def _open_next_list(ctx: Context, issuer: Issuer, publish_list: PublishList) -> None:
@@ -136,6 +168,8 @@ def _open_next_list(ctx: Context, issuer: Issuer, publish_list: PublishList) -> 
             )
     except IntegrityError:
         return
+    finally:
+        ctx.memo[IN_TRANSACTION] = True
     if number > 1:  # the first list is published with the issuer's profile
         publish_list(ctx, ctx.get(Issuer, issuer.id), number)
 

@@ -91,5 +91,10 @@ def board(ctx: Context) -> Issuer | None:
     return found
 
 
+def remember_board(ctx: Context, found: Issuer) -> None:
+    """PTSB's issuer record, read by a caller along with its own rows: ``board`` uses it."""
+    ctx.memo["board"] = found
+
+
 def list_issuers(ctx: Context) -> list[Issuer]:
     return list(ctx.session.scalars(select(Issuer).order_by(Issuer.id)))
