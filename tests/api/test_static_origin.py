@@ -242,6 +242,29 @@ def test_a_conditional_get_with_the_current_etag_is_not_modified_with_the_apps_h
         assert from_nginx[1][name] == from_app[1][name], name
 
 
+@pytest.mark.parametrize("form", ['"{other}", {etag}', "{etag}, {other}", "W/{etag}", "*"])
+def test_an_if_none_match_nginx_cannot_judge_exactly_goes_to_the_app(
+    award, origin, app_server, form
+):
+    """A list of ETags, a weak one or ``*``: nginx matches one exact strong ETag only, so the app
+    judges these, and a list naming the current ETag is 304 as RFC 9110 says."""
+    path = award["ob3"]["credential"].replace("https://badges.test", "")
+    etag = get(app_server.port, path)[1]["etag"]
+    header = {"If-None-Match": form.format(etag=etag, other='"' + "0" * 32 + '"')}
+    app_server.seen.clear()
+    from_nginx = get(origin.port, path, header)
+    assert app_server.seen == [path]
+    assert from_nginx[0] == get(app_server.port, path, header)[0] == 304
+
+
+def test_an_if_none_match_of_another_etag_is_answered_by_nginx_in_full(award, origin, app_server):
+    path = award["ob3"]["credential"].replace("https://badges.test", "")
+    app_server.seen.clear()
+    status, _headers, body = get(origin.port, path, {"If-None-Match": '"' + "0" * 32 + '"'})
+    assert app_server.seen == []
+    assert status == 200 and body == get(app_server.port, path)[2]
+
+
 def test_if_modified_since_is_ignored_as_the_app_ignores_it(award, origin, app_server):
     path = award["ob2"]["assertion"].replace("https://badges.test", "")
     future = {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
