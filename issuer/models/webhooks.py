@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from issuer.db import Base
 from issuer.models.types import UTCDateTime
@@ -70,6 +70,9 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Never loaded (``event_id`` is what code reads): it tells the unit of work to insert an
+    # event before its deliveries when both wait for the same flush.
+    event: Mapped[WebhookEvent] = relationship(lazy="raise")
 
 
 class WebhookAttempt(Base):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 
 @pytest.fixture
@@ -82,6 +84,29 @@ def test_concurrent_completions_make_exactly_one_award(app, api, passed, same_ke
     awards = api.ok("GET", f"/earners/{earner_id}/awards", admin)["awards"]
     assert len(awards) == 1
     assert api.ok("GET", "/ptsb/notices", api.ptsb)["items"].__len__() == 1
+
+
+def test_a_completion_reads_its_enrollments_facts_with_the_row_lock(app, api, passed):
+    """Award, latest submission, review scores, the address's suppression and the issuer's
+    webhook subscriptions come with the statement that locks the enrollment, not one apiece."""
+    enrollment_id, _, admin = passed
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engine = app.extensions["issuer.services"].db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        api.complete(admin, enrollment_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    locked = [s for s in seen if s.startswith("SELECT") and "FROM enrollments" in s]
+    assert len(locked) == 1
+    others = [s + " " for s in seen if s.startswith("SELECT") and s not in locked]
+    for table in ("awards", "submissions", "reviews", "mail_suppressions", "webhook_subscriptions"):
+        assert f"{table}." in locked[0]
+        assert [s for s in others if f"FROM {table} " in s] == [], table
 
 
 def test_revoke_marks_award_revoked_and_drops_credit_hours(api, passed):

@@ -4,9 +4,13 @@ nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from issuer.domain.mail import MailState
 from issuer.errors import Conflict
+from issuer.models import MailSuppression
 from issuer.workflow.integrations import mail_messages
 from tests.mail.messages import assert_links_open, assert_well_formed, signed_in_educator
 
@@ -154,6 +158,24 @@ def test_award_issued_links_the_verification_page_portfolio_certificate_and_down
         assert expected in links
     assert any(link.endswith("/image.png") for link in links)
     assert outbox.messages("stack_earned", "win@school.example.org") == []
+
+
+def test_an_award_to_an_address_that_bounced_is_stored_suppressed(app, api, district, outbox):
+    """The completion reads the suppression with the enrollment it locks: the award's message
+    to a bounced address is kept, visible in the log, and not sent."""
+    issuer_id, admin = district
+    program_id = _program(api, district)
+    earner_id = api.earner(admin, email="gone@school.example.org")
+    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id, earner_id)
+    with app.extensions["issuer.services"].db.transaction() as session:
+        session.add(
+            MailSuppression(
+                address="gone@school.example.org", reason="550", created_at=datetime.now(UTC)
+            )
+        )
+    api.complete(admin, enrollment_id)
+    message = outbox.one("award_issued", "gone@school.example.org")
+    assert message["state"] == MailState.SUPPRESSED.value
 
 
 def test_a_completion_replayed_with_its_key_sends_nothing_more(api, district, outbox):

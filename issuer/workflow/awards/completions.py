@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from issuer.domain import rubric
@@ -22,23 +22,28 @@ from issuer.models import (
     Earner,
     Enrollment,
     Issuer,
+    MailSuppression,
     Program,
     ProgramVersion,
+    Review,
     Stack,
     StackProgram,
+    Submission,
+    WebhookSubscription,
 )
 from issuer.openbadges.identity import new_salt
 from issuer.workflow import audit
 from issuer.workflow.awards import publishing
 from issuer.workflow.context import Context
-from issuer.workflow.integrations import events, mail_messages, notices
+from issuer.workflow.integrations import events, mail_messages, mail_outbox, notices
 from issuer.workflow.learning.enrollments import earned_program_ids, set_status
-from issuer.workflow.learning.reviews import latest_submission, scores_for
 from issuer.workflow.programs import issuers, stacks
 
 MAX_IDEMPOTENCY_KEY = 255
 # PTSB's issuer row, read with the enrollment (one alias, so the statement's cache key is stable).
 BOARD = aliased(Issuer)
+# An enrollment's attempts, counted in a subquery beside the latest attempt's own row.
+ATTEMPTS = aliased(Submission)
 # Memo key: whether any stack contains a program (read with the enrollment).
 IN_A_STACK = "program_in_a_stack"
 
@@ -53,9 +58,14 @@ def complete(ctx: Context, enrollment_id: int, idempotency_key: str) -> Completi
     """Confirm a passed enrollment; replaying the same key returns the award already made."""
     key = _checked_key(idempotency_key)
     ctx.actor.require_role(Role.ISSUER_ADMIN)
-    enrollment = _locked_enrollment(ctx, enrollment_id)
+    found = _locked_enrollment(ctx, enrollment_id)
+    enrollment = found.enrollment
     ctx.actor.require_issuer(ctx.get(Program, enrollment.program_id).issuer_id)
-    existing = ctx.session.scalar(select(Award).where(Award.enrollment_id == enrollment_id))
+    existing = found.award
+    if existing is None and enrollment.status != EnrollmentStatus.PASSED.value:
+        # Read again in a statement of its own: a completion that committed while this one
+        # waited for the row lock is seen here, not in the lock's join (READ COMMITTED).
+        existing = ctx.session.scalar(select(Award).where(Award.enrollment_id == enrollment_id))
     if existing is not None:
         if existing.idempotency_key == key:
             return Completion(existing, created=False)
@@ -65,46 +75,95 @@ def complete(ctx: Context, enrollment_id: int, idempotency_key: str) -> Completi
             f"Only a passed enrollment can be completed; this one is {enrollment.status!r}.",
             code="not_passed",
         )
-    award = _program_award(ctx, enrollment, key)
+    award = _program_award(ctx, found, key)
     set_status(ctx, enrollment, EnrollmentStatus.COMPLETED)
     _award_stacks(ctx, award)
     return Completion(award, created=True)
 
 
-def _locked_enrollment(ctx: Context, enrollment_id: int) -> Enrollment:
+@dataclass(frozen=True)
+class _LockedEnrollment:
+    enrollment: Enrollment
+    award: Award | None  # its award, as the lock's statement saw it
+    submission: Submission | None  # the latest attempt
+    scores: list[int]  # that attempt's review scores, in review order
+
+
+def _locked_enrollment(ctx: Context, enrollment_id: int) -> _LockedEnrollment:
     """The enrollment, row-locked (PostgreSQL; only its row: ``FOR UPDATE OF enrollments``),
-    read in one query with what its award needs: program, program version, earner, issuer and
-    PTSB's issuer row. They are held for the unit of work, so the later ``ctx.get`` of each is
-    answered from the session instead of one round trip apiece."""
+    read in one statement with what its award needs: program, program version, earner, issuer,
+    PTSB's issuer row, whether a stack contains the program, its award if any, the latest
+    submission with its review scores (one row per review), whether the earner's address is
+    suppressed and whether any webhook subscription could want the event. The rows are held for
+    the unit of work and the facts remembered, so none of them is read again."""
     board = BOARD
     in_a_stack = exists().where(StackProgram.program_id == Enrollment.program_id)
+    latest_attempt = (
+        select(func.max(ATTEMPTS.attempt))
+        .where(ATTEMPTS.enrollment_id == Enrollment.id)
+        .correlate(Enrollment)
+        .scalar_subquery()
+    )
+    suppressed = exists().where(MailSuppression.address == Earner.email)
+    subscribed = exists().where(
+        WebhookSubscription.deleted_at.is_(None),
+        or_(
+            WebhookSubscription.issuer_id == Program.issuer_id,
+            WebhookSubscription.issuer_id.is_(None),
+        ),
+    )
     query = (
-        select(Enrollment, Program, ProgramVersion, Earner, Issuer, board, in_a_stack)
+        select(
+            Enrollment,
+            Program,
+            ProgramVersion,
+            Earner,
+            Issuer,
+            board,
+            in_a_stack,
+            Award,
+            Submission,
+            Review.score,
+            suppressed,
+            subscribed,
+        )  # fmt: skip
         .join(Program, Program.id == Enrollment.program_id)
         .join(ProgramVersion, ProgramVersion.id == Enrollment.program_version_id)
         .join(Earner, Earner.id == Enrollment.earner_id)
         .join(Issuer, Issuer.id == Program.issuer_id)
         .outerjoin(board, board.is_board.is_(True))
+        .outerjoin(Award, Award.enrollment_id == Enrollment.id)
+        .outerjoin(
+            Submission,
+            and_(Submission.enrollment_id == Enrollment.id, Submission.attempt == latest_attempt),
+        )
+        .outerjoin(Review, Review.submission_id == Submission.id)
         .where(Enrollment.id == enrollment_id)
-        .limit(1)
+        .order_by(Review.id)
         .with_for_update(of=Enrollment)
     )
-    row = ctx.session.execute(query).first()
-    if row is None:
+    rows = ctx.session.execute(query).all()
+    if not rows:
         raise NotFound(f"No enrollment with id {enrollment_id}.", code="enrollment_not_found")
-    ctx.hold([entity for entity in row[:6] if entity is not None])
-    if row[5] is not None:
-        issuers.remember_board(ctx, row[5])
-    ctx.memo[(IN_A_STACK, row[0].program_id)] = bool(row[6])
-    return row[0]  # type: ignore[no-any-return]
-
-
-def _program_award(ctx: Context, enrollment: Enrollment, key: str) -> Award:
-    version = ctx.get(ProgramVersion, enrollment.program_version_id)
-    submission = latest_submission(ctx, enrollment.id)
+    first = rows[0]
+    enrollment, earner, award, submission = first[0], first[3], first[7], first[8]
+    ctx.hold([entity for entity in (*first[:6], award, submission) if entity is not None])
+    if first[5] is not None:
+        issuers.remember_board(ctx, first[5])
+    ctx.memo[(IN_A_STACK, enrollment.program_id)] = bool(first[6])
     ctx.memo[("latest_submission", enrollment.id)] = submission  # the award's documents cite it
-    score = rubric.score_of_record(scores_for(ctx, submission.id)) if submission else None
-    award = _new_award(
+    mail_outbox.remember_suppressed(ctx, earner.email, bool(first[10]))
+    if not first[11]:
+        events.remember_no_subscribers(ctx, first[1].issuer_id)
+    scores = [row[9] for row in rows if row[9] is not None]
+    return _LockedEnrollment(enrollment, award, submission, scores)
+
+
+def _program_award(ctx: Context, found: _LockedEnrollment, key: str) -> Award:
+    enrollment = found.enrollment
+    version = ctx.get(ProgramVersion, enrollment.program_version_id)
+    score = rubric.score_of_record(found.scores) if found.submission else None
+    return _new_award(
         ctx,
         kind=AwardKind.PROGRAM,
         earner_id=enrollment.earner_id,
@@ -118,7 +177,6 @@ def _program_award(ctx: Context, enrollment: Enrollment, key: str) -> Award:
         score=score,
         idempotency_key=key,
     )
-    return award
 
 
 def _award_stacks(ctx: Context, award: Award) -> None:

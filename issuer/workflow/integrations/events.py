@@ -25,6 +25,9 @@ from issuer.models import (
 )
 from issuer.workflow.context import Context
 
+# Memo key: a caller found no live subscription for an issuer (``subscribers`` needs no query).
+NO_SUBSCRIBERS = "no_webhook_subscribers"
+
 
 def award_issued(ctx: Context, award: Award, notice: Notice) -> WebhookEvent:
     """``award.issued``: who earned what, for how many credit hours, and where it is published."""
@@ -99,6 +102,8 @@ def record(
 
 def subscribers(ctx: Context, issuer_id: int, event_type: str) -> list[WebhookSubscription]:
     """Live subscriptions of this issuer, or of every issuer, that asked for this event type."""
+    if ctx.memo.get((NO_SUBSCRIBERS, issuer_id)):
+        return []
     query = (
         select(WebhookSubscription)
         .where(
@@ -111,6 +116,12 @@ def subscribers(ctx: Context, issuer_id: int, event_type: str) -> list[WebhookSu
         .order_by(WebhookSubscription.id)
     )
     return [s for s in ctx.session.scalars(query) if event_type in s.event_types]
+
+
+def remember_no_subscribers(ctx: Context, issuer_id: int) -> None:
+    """No live subscription of this issuer or of every issuer exists: read by a caller along with
+    its own rows, and valid for its unit of work (which holds no subscription change)."""
+    ctx.memo[(NO_SUBSCRIBERS, issuer_id)] = True
 
 
 def _award_data(ctx: Context, award: Award) -> dict[str, object]:

@@ -16,6 +16,9 @@ from issuer.mail.compose import compose
 from issuer.models import Issuer, MailMessage, MailPreference, MailSuppression
 from issuer.workflow.context import Context
 
+# Memo key: whether an address is suppressed, when a caller read it with its own rows.
+SUPPRESSED = "mail_suppressed"
+
 
 def queue_mail(
     ctx: Context,
@@ -40,7 +43,9 @@ def queue_mail(
     composed = compose(
         kind, {**context, "sender": sender, "base_url": ctx.urls.base, "to_address": address}
     )
-    suppressed = ctx.session.get(MailSuppression, address) is not None
+    suppressed = ctx.memo.get((SUPPRESSED, address))
+    if suppressed is None:
+        suppressed = ctx.session.get(MailSuppression, address) is not None
     message = MailMessage(
         message_id=f"<{uuid.uuid4()}@{urlsplit(ctx.urls.base).hostname or 'localhost'}>",
         kind=kind.value,
@@ -60,6 +65,13 @@ def queue_mail(
     )
     ctx.session.add(message)  # inserted at the next flush (autoflush before any query)
     return message
+
+
+def remember_suppressed(ctx: Context, address: str, suppressed: bool) -> None:
+    """Whether ``address`` is suppressed, read by a caller along with its own rows (``address``
+    exactly as stored, so only an address already in its normal form is remembered)."""
+    if address == address.strip().lower():
+        ctx.memo[(SUPPRESSED, address)] = suppressed
 
 
 def wants_reminders(ctx: Context, address: str) -> bool:
