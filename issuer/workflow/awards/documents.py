@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from issuer.baking import Keyword, bake_png, bake_svg
 from issuer.models import Issuer, PublishedDocument
@@ -79,8 +80,15 @@ def prefetch(ctx: Context, urls: Iterable[str]) -> None:
     ``load`` of one of them is answered from the session (a missing one is still looked up)."""
     paths = sorted({ctx.urls.path(url) for url in urls})
     if paths:
-        query = select(PublishedDocument).where(PublishedDocument.path.in_(paths))
-        ctx.hold(list(ctx.session.scalars(query)))
+        ctx.hold(list(ctx.session.scalars(_at_paths(), {"paths": paths})))
+
+
+@cache
+def _at_paths() -> Select[tuple[PublishedDocument]]:
+    """The documents at a list of paths (``paths``): built once, as every award reads some."""
+    return select(PublishedDocument).where(
+        PublishedDocument.path.in_(bindparam("paths", expanding=True))
+    )
 
 
 def load(ctx: Context, url: str) -> PublishedDocument | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 
 from issuer.domain.states import Role
 from issuer.errors import NotFound
@@ -35,10 +37,17 @@ def rotate_keys(ctx: Context, issuer_id: int) -> list[SigningKey]:
 
 
 def active_keys(ctx: Context, issuer_id: int) -> list[SigningKey]:
-    query = select(SigningKey).where(
-        SigningKey.issuer_id == issuer_id, SigningKey.retired_at.is_(None)
+    return list(ctx.session.scalars(_active_keys(), {"issuer_id": issuer_id}))
+
+
+@cache
+def _active_keys() -> Select[tuple[SigningKey]]:
+    """An issuer's (``issuer_id``) keys in use, oldest first: built once (every award reads it)."""
+    return (
+        select(SigningKey)
+        .where(SigningKey.issuer_id == bindparam("issuer_id"), SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.created_at)
     )
-    return list(ctx.session.scalars(query.order_by(SigningKey.created_at)))
 
 
 def active_key(ctx: Context, issuer_id: int, algorithm: str) -> SigningKey:

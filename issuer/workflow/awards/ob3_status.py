@@ -24,9 +24,10 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from issuer.errors import Conflict
@@ -105,14 +106,15 @@ def _claimed_outside(ctx: Context, issuer_id: int) -> Claimed | None:
         return None
     with bind.connect() as connection:
         autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-        row = autocommit.execute(_next_position(issuer_id)).one_or_none()
+        row = autocommit.execute(_next_position(), {"list_issuer_id": issuer_id}).one_or_none()
     return _claimed(row)
 
 
 def _take_next_position(ctx: Context, issuer_id: int) -> Claimed | None:
     """Take the newest list's next position: one statement in the completion's transaction;
     None when that list is full or the issuer has none."""
-    return _claimed(ctx.session.execute(_next_position(issuer_id)).one_or_none())
+    row = ctx.session.execute(_next_position(), {"list_issuer_id": issuer_id}).one_or_none()
+    return _claimed(row)
 
 
 def _claimed(row: Any) -> Claimed | None:
@@ -122,11 +124,13 @@ def _claimed(row: Any) -> Claimed | None:
     return Claimed(number, allocated - 1, capacity, key, legacy)
 
 
-def _next_position(issuer_id: int) -> Any:
-    """``UPDATE ... RETURNING`` taking the issuer's newest list's next position, if it has room."""
+@cache
+def _next_position() -> Any:
+    """``UPDATE ... RETURNING`` taking the next position of the issuer's (``list_issuer_id``)
+    newest list, if it has room; built once, so each claim reuses the statement and its key."""
     newest = (
         select(StatusList.id)
-        .where(StatusList.issuer_id == issuer_id)
+        .where(StatusList.issuer_id == bindparam("list_issuer_id"))
         .order_by(StatusList.number.desc())
         .limit(1)
         .scalar_subquery()
