@@ -12,16 +12,13 @@ CLR scope of the operation, and act for the educator who granted it. Errors are
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from issuer import errors as e
 from issuer.api.context import read, write
 from issuer.clrapi.discovery import service_description
 from issuer.domain.oauth_urls import CLR_API_PREFIX, OAuthUrls
-from issuer.oauth.protect import OAuthRefused, require
+from issuer.oauth.protect import require
 from issuer.oauth.scopes import CLR_CREDENTIAL_READ, CLR_PROFILE_READ
 from issuer.ob3api import errors as imsx
 from issuer.ob3api.paging import BadQuery, link_header, paging_from
@@ -92,47 +89,7 @@ def get_profile() -> Response:
     return response
 
 
-def _refuse_method(path: str) -> Callable[[], Response]:
-    """A view answering 405 (with ``Allow``) for the methods ``path`` does not take."""
-
-    def refuse() -> Response:
-        raise MethodNotAllowed(valid_methods=ALLOWED[path])
-
-    return refuse
-
-
-for _path, _allowed in ALLOWED.items():  # other methods answer imsx_StatusInfo too, not Flask's
-    blueprint.add_url_rule(
-        _path,
-        f"not_allowed_{_path.strip('/')}",
-        _refuse_method(_path),
-        methods=[m for m in METHODS if m not in _allowed],
-    )
-
-
-@blueprint.route("/<path:rest>", methods=list(METHODS))
-def _unknown(rest: str) -> Response:
-    raise NotFound("The Comprehensive Learner Record 2.0 API has no such endpoint.")
-
-
-@blueprint.errorhandler(OAuthRefused)
-def _refused(error: OAuthRefused) -> Response:
-    return imsx.from_refusal(error)
-
-
-@blueprint.errorhandler(e.IssuerError)
-def _issuer_error(error: e.IssuerError) -> Response:
-    return imsx.from_issuer_error(error)
-
-
-@blueprint.errorhandler(HTTPException)
-def _http_error(error: HTTPException) -> Response:
-    return imsx.from_http_error(error)
-
-
-@blueprint.errorhandler(Exception)
-def _unexpected(error: Exception) -> Response:
-    return imsx.from_unexpected(error)
+imsx.answer_in_status_info(blueprint, ALLOWED, METHODS, "Comprehensive Learner Record 2.0 API")
 
 
 def init_app(app: Flask) -> None:

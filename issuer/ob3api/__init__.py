@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from issuer import errors as e
 from issuer.api.context import read, write
 from issuer.api.verify import run_verification
 from issuer.domain.oauth_urls import API_PREFIX, OAuthUrls
-from issuer.oauth.protect import Grant, OAuthRefused, require
+from issuer.oauth.protect import Grant, require
 from issuer.oauth.scopes import CREDENTIAL_READ, CREDENTIAL_UPSERT, PROFILE_READ, PROFILE_UPDATE
 from issuer.ob3api import errors as imsx
 from issuer.ob3api.discovery import service_description
@@ -119,29 +117,6 @@ def put_profile() -> Response:
     return _no_store(jsonify(write(lambda ctx: backpack.update_profile(ctx, name))))
 
 
-def _refuse_method(path: str) -> Callable[[], Response]:
-    """A view answering 405 (with ``Allow``) for the methods ``path`` does not take."""
-
-    def refuse() -> Response:
-        raise MethodNotAllowed(valid_methods=ALLOWED[path])
-
-    return refuse
-
-
-for _path, _allowed in ALLOWED.items():  # other methods answer imsx_StatusInfo too, not Flask's
-    blueprint.add_url_rule(
-        _path,
-        f"not_allowed_{_path.strip('/')}",
-        _refuse_method(_path),
-        methods=[m for m in METHODS if m not in _allowed],
-    )
-
-
-@blueprint.route("/<path:rest>", methods=list(METHODS))
-def _unknown(rest: str) -> Response:
-    raise NotFound("The Open Badges 3.0 API has no such endpoint.")
-
-
 def _credential_body() -> tuple[dict[str, Any] | str, bytes, str]:
     """The pushed credential: JSON (object) or a compact JWS as text/plain; raw bytes kept."""
     mimetype = request.mimetype
@@ -203,24 +178,7 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-@blueprint.errorhandler(OAuthRefused)
-def _refused(error: OAuthRefused) -> Response:
-    return imsx.from_refusal(error)
-
-
-@blueprint.errorhandler(e.IssuerError)
-def _issuer_error(error: e.IssuerError) -> Response:
-    return imsx.from_issuer_error(error)
-
-
-@blueprint.errorhandler(HTTPException)
-def _http_error(error: HTTPException) -> Response:
-    return imsx.from_http_error(error)
-
-
-@blueprint.errorhandler(Exception)
-def _unexpected(error: Exception) -> Response:
-    return imsx.from_unexpected(error)
+imsx.answer_in_status_info(blueprint, ALLOWED, METHODS, "Open Badges 3.0 API")
 
 
 def init_app(app: Flask) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 
-from flask import Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from issuer import errors as e
 from issuer.api.errors import status_for
@@ -103,3 +104,35 @@ def from_unexpected(error: Exception) -> Response:
     request_id = uuid.uuid4().hex[:12]
     log.exception("unhandled error (%s %s, id %s)", request.method, request.path, request_id)
     return status_info(500, f"An unexpected error occurred (request id {request_id}).")
+
+
+def answer_in_status_info(
+    blueprint: Blueprint, allowed: Mapping[str, Sequence[str]], methods: Sequence[str], api: str
+) -> None:
+    """Every answer of an 1EdTech API blueprint that is not a success is ``imsx_StatusInfo``:
+    the methods ``allowed`` does not list for a path (405 with ``Allow``), paths it does not
+    have (404, naming the ``api``), our errors, OAuth refusals and anything unexpected. Call it
+    after the blueprint's own routes."""
+    for path, valid in allowed.items():
+        blueprint.add_url_rule(
+            path,
+            f"not_allowed_{path.strip('/')}",
+            _refuse_other_methods(list(valid)),
+            methods=[m for m in methods if m not in valid],
+        )
+
+    def unknown(rest: str) -> Response:
+        raise NotFound(f"The {api} has no such endpoint.")
+
+    blueprint.add_url_rule("/<path:rest>", "unknown", unknown, methods=list(methods))
+    blueprint.register_error_handler(OAuthRefused, from_refusal)
+    blueprint.register_error_handler(e.IssuerError, from_issuer_error)
+    blueprint.register_error_handler(HTTPException, from_http_error)
+    blueprint.register_error_handler(Exception, from_unexpected)
+
+
+def _refuse_other_methods(valid: list[str]) -> Callable[[], Response]:
+    def refuse() -> Response:
+        raise MethodNotAllowed(valid_methods=valid)
+
+    return refuse
