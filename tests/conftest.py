@@ -403,3 +403,21 @@ def api(client: FlaskClient, runner: FlaskCliRunner) -> Api:
 def district(api: Api) -> tuple[int, str]:
     """A district issuer and the token of its admin."""
     return api.issuer()
+
+
+@pytest.fixture
+def award(api: Api, district: tuple[int, str]) -> dict[str, Any]:
+    """One award: a new educator completed the district's approved program (modules needing
+    another award define their own ``award``)."""
+    issuer_id, admin = district
+    program_id = api.approved_program(admin, issuer_id)
+    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id)
+    return api.complete(admin, enrollment_id)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def second_worker(settings: Settings) -> Iterator[Flask]:
+    """A second app on the same database: another gunicorn worker, or another machine."""
+    application = create_app(settings)
+    yield application
+    application.extensions["issuer.services"].db.dispose()

@@ -18,14 +18,6 @@ LD = "application/ld+json"
 NO_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # nothing listens on port 1
 
 
-@pytest.fixture
-def award(api, district):
-    issuer_id, admin = district
-    program_id = api.approved_program(admin, issuer_id)
-    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id)
-    return api.complete(admin, enrollment_id)
-
-
 def local(url: str) -> str:
     return url.replace("https://badges.test", "")
 

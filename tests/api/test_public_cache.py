@@ -25,22 +25,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def award(api, district):
-    issuer_id, admin = district
-    program_id = api.approved_program(admin, issuer_id)
-    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id)
-    return api.complete(admin, enrollment_id)
-
-
-@pytest.fixture
-def worker_b(settings):
-    """A second app on the same database: another gunicorn worker (or machine)."""
-    application = create_app(settings)
-    yield application
-    application.extensions["issuer.services"].db.dispose()
-
-
 def local(url: str) -> str:
     return url.replace("https://badges.test", "")
 
@@ -77,7 +61,7 @@ def test_a_bound_longer_than_the_published_max_age_stops_the_start(tmp_path):
 
 
 def test_a_revocation_through_another_worker_is_visible_within_the_bound(
-    app, client, api, district, award, worker_b
+    app, client, api, district, award, second_worker
 ):
     _, admin = district
     clock = Clock()
@@ -92,7 +76,7 @@ def test_a_revocation_through_another_worker_is_visible_within_the_bound(
     }
     assert "revoked" not in before["assertion"] and "Revoked" not in before["page"]
 
-    revoke_through(worker_b, api, award, admin)
+    revoke_through(second_worker, api, award, admin)
 
     clock.now += bound - 0.001  # within the bound, worker A may still answer what it read
     assert read(client, award["ob2"]["assertion"]).get_json(force=True) == before["assertion"]
@@ -123,14 +107,14 @@ def test_a_revocation_through_the_same_worker_is_visible_at_once(app, client, ap
 
 
 def test_with_the_cache_off_another_worker_s_revocation_is_visible_at_once(
-    settings, api, district, award, worker_b
+    settings, api, district, award, second_worker
 ):
     _, admin = district
     uncached = create_app(settings.with_changes(public_cache_seconds=0))
     try:
         reader = uncached.test_client()
         assert "revoked" not in read(reader, award["ob2"]["assertion"]).get_json(force=True)
-        revoke_through(worker_b, api, award, admin)
+        revoke_through(second_worker, api, award, admin)
         assert read(reader, award["ob2"]["assertion"]).get_json(force=True)["revoked"] is True
     finally:
         uncached.extensions["issuer.services"].db.dispose()

@@ -135,14 +135,6 @@ def document_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def award(api, district):
-    issuer_id, admin = district
-    program_id = api.approved_program(admin, issuer_id)
-    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id)
-    return api.complete(admin, enrollment_id)
-
-
-@pytest.fixture
 def app_server(app):
     server = CountingServer(app)
     yield server

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from issuer import create_app
 from issuer.models import PublicationChange, PublishedDocument
 from issuer.public.static_origin import answer_headers, standard_profiles, tree_profiles
 from issuer.workflow.awards.static_export import Follower, StaticTree, export_tree, follow
@@ -23,24 +22,8 @@ def headers(document):
 
 
 @pytest.fixture
-def award(api, district):
-    issuer_id, admin = district
-    program_id = api.approved_program(admin, issuer_id)
-    enrollment_id, _ = api.passed_enrollment(admin, issuer_id, program_id)
-    return api.complete(admin, enrollment_id)
-
-
-@pytest.fixture
 def db(app):
     return app.extensions["issuer.services"].db
-
-
-@pytest.fixture
-def worker_b(settings):
-    """A second app on the same database: another machine."""
-    application = create_app(settings)
-    yield application
-    application.extensions["issuer.services"].db.dispose()
 
 
 def revoke(client, award, admin):
@@ -137,10 +120,10 @@ def test_a_path_gone_from_the_database_is_gone_from_the_tree(db, award, tmp_path
 
 
 def test_a_follower_on_another_machine_exports_a_revocation_made_through_this_one(
-    app, district, award, worker_b, tmp_path
+    app, district, award, second_worker, tmp_path
 ):
     _, admin = district
-    other_db = worker_b.extensions["issuer.services"].db
+    other_db = second_worker.extensions["issuer.services"].db
     follower = Follower(other_db, tmp_path, headers)
     follower.start()
     path = path_of(award["ob2"]["assertion"])
