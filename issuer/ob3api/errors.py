@@ -109,7 +109,7 @@ def from_unexpected(error: Exception) -> Response:
 def answer_in_status_info(
     blueprint: Blueprint, allowed: Mapping[str, Sequence[str]], methods: Sequence[str], api: str
 ) -> None:
-    """Every answer of an 1EdTech API blueprint that is not a success is ``imsx_StatusInfo``:
+    """Every answer of a 1EdTech API blueprint that is not a success is ``imsx_StatusInfo``:
     the methods ``allowed`` does not list for a path (405 with ``Allow``), paths it does not
     have (404, naming the ``api``), our errors, OAuth refusals and anything unexpected. Call it
     after the blueprint's own routes."""
